@@ -8,5 +8,5 @@ export default defineConfig({
   out: './drizzle',
   schemaFilter: ['edgecron'],
   dbCredentials: { url: process.env.DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:54320/postgres' },
-  migrations: { schema: 'edgecron', table: '__migrations' },
+  migrations: { schema: 'drizzle', table: '__edgecron_migrations' },
 });

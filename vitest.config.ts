@@ -32,6 +32,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/setup/global-setup.ts'],
+          // Test files share one PostgreSQL, and every master ticks every job in it.
+          fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

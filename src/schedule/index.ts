@@ -5,6 +5,7 @@ import { err, ok, type Result } from '../result';
 
 export interface ScheduleError {
   code: 'invalid_schedule';
+  field: string;
   message: string;
 }
 
@@ -16,13 +17,20 @@ export interface CronSchedule {
 
 export type Schedule = CronSchedule;
 
+export interface ScheduleInput {
+  schedule?: string;
+  timezone?: string;
+}
+
 /** Parses schedule text in `timezone` (IANA, default UTC). Never throws on user input. */
-export function parseSchedule(text: string, timezone = 'UTC'): Result<Schedule, ScheduleError> {
+export function parseSchedule(input: ScheduleInput): Result<Schedule, ScheduleError> {
+  const text = input.schedule ?? '';
+  const timezone = input.timezone ?? 'UTC';
   const expression = text.trim();
   try {
     CronExpressionParser.parse(expression, { tz: timezone, strict: false });
   } catch (e) {
-    return err({ code: 'invalid_schedule', message: `schedule: ${(e as Error).message} in "${text}"` });
+    return err({ code: 'invalid_schedule', field: 'schedule', message: `schedule: ${(e as Error).message} in "${text}"` });
   }
   return ok({ kind: 'cron', expression, timezone });
 }

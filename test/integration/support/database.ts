@@ -1,0 +1,31 @@
+// Direct SQL access for tests, over the same driver and proxy as the Worker.
+import { env } from 'cloudflare:workers';
+import type { Pool } from '@neondatabase/serverless';
+import { createPool } from '../../../src/db/client';
+
+let pool: Pool | undefined;
+
+function testPool(): Pool {
+  const bindings = env as unknown as { TEST_DATABASE_URL: string; EDGECRON_WS_PROXY: string };
+  pool ??= createPool({
+    url: bindings.TEST_DATABASE_URL,
+    wsProxy: bindings.EDGECRON_WS_PROXY,
+    max: 4,
+    onError: (m) => console.warn(`[test db] ${m}`),
+  });
+  return pool;
+}
+
+/** Runs one statement as the superuser the tests connect as, returning its rows. */
+export async function sql<T extends Record<string, unknown> = Record<string, unknown>>(
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const result = await testPool().query(text, params);
+  return result.rows as T[];
+}
+
+/** Empties the job and run tables, so each test file starts from nothing. */
+export async function resetDatabase(): Promise<void> {
+  await sql('TRUNCATE edgecron.job, edgecron.run RESTART IDENTITY CASCADE');
+}

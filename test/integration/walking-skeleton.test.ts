@@ -1,0 +1,156 @@
+import { env } from 'cloudflare:workers';
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
+import { beforeEach, describe, expect, it } from 'vitest';
+import worker from '../../src/index';
+import { ADMIN_TOKEN } from '../setup/tokens';
+import { resetDatabase, sql } from './support/database';
+import { fireAlarm, mainMaster } from './support/master';
+
+/** Fires the Worker's cron trigger, the watchdog that wakes every database's master. */
+async function fireCronTrigger(): Promise<void> {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron: '* * * * *' }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+/** Moves a job's due slot one minute back, as if that minute had come. */
+async function makeDue(jobId: number): Promise<Date> {
+  const [row] = await sql<{ next_run_at: Date }>(
+    `UPDATE edgecron.job SET next_run_at = next_run_at - interval '1 minute' WHERE id = $1 RETURNING next_run_at`,
+    [jobId],
+  );
+  return new Date(row!.next_run_at);
+}
+
+async function insertJob(name: string, schedule: string, command: string): Promise<number> {
+  const [row] = await sql<{ id: string }>(
+    'INSERT INTO edgecron.job (name, schedule, command) VALUES ($1, $2, $3) RETURNING id',
+    [name, schedule, command],
+  );
+  return Number(row!.id);
+}
+
+describe('a job defined in SQL', () => {
+  beforeEach(resetDatabase);
+
+  it('is found by the master, fires at the start of its minute and records its result', async () => {
+    const jobId = await insertJob('hello', '* * * * *', 'SELECT 1');
+    const before = Date.now();
+    await fireCronTrigger();
+
+    const [job] = await sql<{ next_run_at: Date }>('SELECT next_run_at FROM edgecron.job WHERE id = $1', [jobId]);
+    const firstSlot = new Date(job!.next_run_at);
+    expect(firstSlot.getTime() % 60_000).toBe(0);
+    expect(firstSlot.getTime()).toBeGreaterThan(before);
+    expect(firstSlot.getTime()).toBeLessThanOrEqual(before + 60_000);
+    const status = await mainMaster().status();
+    expect(status.database).toBe('main');
+    expect(status.nextAlarm).not.toBeNull();
+
+    const slot = await makeDue(jobId);
+    expect(await fireAlarm()).toBe(true);
+
+    const runs = await sql('SELECT * FROM edgecron.run WHERE job_id = $1', [jobId]);
+    expect(runs).toHaveLength(1);
+    const run = runs[0]!;
+    expect(run.status).toBe('succeeded');
+    expect(new Date(run.scheduled_for as Date).toISOString()).toBe(slot.toISOString());
+    expect(new Date(run.started_at as Date).getTime()).toBeGreaterThanOrEqual(slot.getTime());
+    expect(new Date(run.finished_at as Date).getTime()).toBeGreaterThanOrEqual(new Date(run.started_at as Date).getTime());
+    expect(run.result).toEqual({ command: 'SELECT', row_count: 1, rows: [{ '?column?': 1 }], truncated: false });
+    expect(run.error).toBeNull();
+
+    const [after] = await sql<{ next_run_at: Date }>('SELECT next_run_at FROM edgecron.job WHERE id = $1', [jobId]);
+    expect(new Date(after!.next_run_at).getTime()).toBe(firstSlot.getTime());
+    expect((await mainMaster().status()).nextAlarm).not.toBeNull();
+  });
+
+  it('records the error with its SQLSTATE when the SQL fails', async () => {
+    const jobId = await insertJob('divide', '* * * * *', 'SELECT 1/0');
+    await fireCronTrigger();
+    await makeDue(jobId);
+    await fireAlarm();
+
+    const [run] = await sql('SELECT status, result, error FROM edgecron.run WHERE job_id = $1', [jobId]);
+    expect(run?.status).toBe('failed');
+    expect(run?.result).toBeNull();
+    expect(run?.error).toMatchObject({ sqlstate: '22012', message: 'division by zero' });
+  });
+
+  it('runs as the job owner and is visible in pg_stat_activity under its application_name', async () => {
+    const jobId = await insertJob(
+      'whoami',
+      '* * * * *',
+      `SELECT current_user AS who, current_setting('application_name') AS app`,
+    );
+    await fireCronTrigger();
+    await makeDue(jobId);
+    await fireAlarm();
+    const [run] = await sql<{ id: string; result: { rows: Array<{ who: string; app: string }> } }>(
+      'SELECT id, result FROM edgecron.run WHERE job_id = $1',
+      [jobId],
+    );
+    expect(run?.result.rows[0]).toEqual({ who: 'postgres', app: `edgecron main run ${run?.id}` });
+  });
+
+  it('marks a job with a garbage schedule broken while the other jobs keep running', async () => {
+    const broken = await insertJob('garbage', 'every full moon', 'SELECT 1');
+    const fine = await insertJob('fine', '* * * * *', 'SELECT 2');
+    await fireCronTrigger();
+    const [row] = await sql<{ state: string; broken_reason: string; next_run_at: Date | null }>(
+      'SELECT state, broken_reason, next_run_at FROM edgecron.job WHERE id = $1',
+      [broken],
+    );
+    expect(row?.state).toBe('broken');
+    expect(row?.broken_reason).toMatch(/every full moon/);
+    expect(row?.next_run_at).toBeNull();
+
+    await makeDue(fine);
+    await fireAlarm();
+    const runs = await sql('SELECT job_id, status FROM edgecron.run ORDER BY id');
+    expect(runs).toEqual([{ job_id: String(fine), status: 'succeeded' }]);
+  });
+});
+
+describe('the runs endpoint', () => {
+  beforeEach(resetDatabase);
+
+  it('answers 401 without a token or with a wrong one', async () => {
+    const missing = await worker.fetch(new Request('http://edgecron.test/v1/databases/main/runs'), env, createExecutionContext());
+    expect(missing.status).toBe(401);
+    expect(await missing.json()).toMatchObject({ error: { code: 'unauthorized' } });
+    const wrong = await worker.fetch(
+      new Request('http://edgecron.test/v1/databases/main/runs', { headers: { Authorization: 'Bearer nope' } }),
+      env,
+      createExecutionContext(),
+    );
+    expect(wrong.status).toBe(401);
+  });
+
+  it("returns a job's runs newest first", async () => {
+    const jobId = await insertJob('listed', '* * * * *', 'SELECT 1');
+    await sql(
+      `INSERT INTO edgecron.run (job_id, scheduled_for, status) VALUES
+         ($1, '2026-01-01T00:00:00Z', 'succeeded'), ($1, '2026-01-01T00:01:00Z', 'failed')`,
+      [jobId],
+    );
+    const response = await worker.fetch(
+      new Request(`http://edgecron.test/v1/databases/main/runs?job=${jobId}`, {
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+      }),
+      env,
+      createExecutionContext(),
+    );
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { runs: Array<{ job_id: number; status: string; scheduled_for: string }> };
+    expect(body.runs.map((r) => [r.job_id, r.status, r.scheduled_for])).toEqual([
+      [jobId, 'failed', '2026-01-01T00:01:00.000Z'],
+      [jobId, 'succeeded', '2026-01-01T00:00:00.000Z'],
+    ]);
+  });
+
+  it('answers /healthz without a token', async () => {
+    const response = await worker.fetch(new Request('http://edgecron.test/healthz'), env, createExecutionContext());
+    expect(response.status).toBe(200);
+  });
+});
