@@ -3,6 +3,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { beforeEach, describe, expect, it } from 'vitest';
 import worker from '../../src/index';
 import { ADMIN_TOKEN } from '../setup/tokens';
+import { callApi } from './support/api';
 import { resetDatabase, sql } from './support/database';
 import { fireAlarm, mainMaster } from './support/master';
 
@@ -116,14 +117,10 @@ describe('the runs endpoint', () => {
   beforeEach(resetDatabase);
 
   it('answers 401 without a token or with a wrong one', async () => {
-    const missing = await worker.fetch(new Request('http://edgecron.test/v1/databases/main/runs'), env, createExecutionContext());
+    const missing = await callApi('/v1/databases/main/runs');
     expect(missing.status).toBe(401);
     expect(await missing.json()).toMatchObject({ error: { code: 'unauthorized' } });
-    const wrong = await worker.fetch(
-      new Request('http://edgecron.test/v1/databases/main/runs', { headers: { Authorization: 'Bearer nope' } }),
-      env,
-      createExecutionContext(),
-    );
+    const wrong = await callApi('/v1/databases/main/runs', { token: 'nope' });
     expect(wrong.status).toBe(401);
   });
 
@@ -134,13 +131,7 @@ describe('the runs endpoint', () => {
          ($1, '2026-01-01T00:00:00Z', 'succeeded'), ($1, '2026-01-01T00:01:00Z', 'failed')`,
       [jobId],
     );
-    const response = await worker.fetch(
-      new Request(`http://edgecron.test/v1/databases/main/runs?job=${jobId}`, {
-        headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
-      }),
-      env,
-      createExecutionContext(),
-    );
+    const response = await callApi(`/v1/databases/main/runs?job=${jobId}`, { token: ADMIN_TOKEN });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { runs: Array<{ job_id: number; status: string; scheduled_for: string }> };
     expect(body.runs.map((r) => [r.job_id, r.status, r.scheduled_for])).toEqual([
@@ -150,7 +141,7 @@ describe('the runs endpoint', () => {
   });
 
   it('answers /healthz without a token', async () => {
-    const response = await worker.fetch(new Request('http://edgecron.test/healthz'), env, createExecutionContext());
+    const response = await callApi('/healthz');
     expect(response.status).toBe(200);
   });
 });
