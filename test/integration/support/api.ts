@@ -8,7 +8,12 @@ export async function callApi(path: string, init: RequestInit & { token?: string
   const headers = new Headers(rest.headers);
   if (token !== undefined) headers.set('Authorization', `Bearer ${token}`);
   const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(`http://edgecron.test${path}`, { ...rest, headers }), env, ctx);
+  // An incoming request carries Cloudflare's `cf` properties; a test-made one has none.
+  const request = new Request(`http://edgecron.test${path}`, { ...rest, headers }) as Request<
+    unknown,
+    IncomingRequestCfProperties
+  >;
+  const response = await worker.fetch(request, env, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }
