@@ -19,11 +19,13 @@ export interface AppEnv {
  */
 export async function withDatabase<T>(c: Context<AppEnv>, use: (db: Db) => Promise<T>): Promise<T> {
   const requestId = c.get('requestId');
+  let closing = false;
   const pool = createPool({
     url: c.get('database').url,
     wsProxy: c.get('config').wsProxy,
     max: 1,
-    onError: (m) => console.error(`[api] request ${requestId}: ${m}`),
+    // Closing the pool closes its socket, which the driver reports as an error: expected.
+    onError: (m) => closing || console.error(`[api] request ${requestId}: ${m}`),
   });
   try {
     return await use(createDb(pool));
@@ -34,6 +36,7 @@ export async function withDatabase<T>(c: Context<AppEnv>, use: (db: Db) => Promi
     }
     throw e;
   } finally {
+    closing = true;
     c.executionCtx.waitUntil(pool.end().catch(() => {}));
   }
 }

@@ -1,0 +1,40 @@
+import { parseSchedule, nextFire, previewSchedule } from './src/schedule/index';
+function show(schedule: string, timezone: string, from: string, n = 5) {
+  const r = previewSchedule({ schedule, timezone }, new Date(from), n);
+  if (!r.ok) { console.log(schedule, timezone, 'ERR', r.error); return; }
+  console.log(schedule, timezone, from, '\n  ' + r.value.fires.map((f, i) => f + '  ' + r.value.local[i]).join('\n  '), '\n  W:', r.value.warnings);
+}
+show('30 2 * * *', 'America/New_York', '2026-03-07T12:00:00Z', 3);
+show('0 * * * *', 'America/New_York', '2026-03-08T05:00:00Z', 4);
+show('30 1 * * *', 'America/New_York', '2026-10-31T12:00:00Z', 3);
+show('0 * * * *', 'America/New_York', '2026-11-01T04:00:00Z', 5);
+show('15 2 * * *', 'Australia/Lord_Howe', '2026-10-03T00:00:00Z', 3);
+show('0 * * * *', 'Australia/Lord_Howe', '2026-10-03T13:00:00Z', 5);
+show('*/15 * * * *', 'Australia/Lord_Howe', '2026-04-04T14:00:00Z', 8);
+show('45 1 * * *', 'Australia/Lord_Howe', '2026-04-04T00:00:00Z', 3);
+show('0 3 * * *', 'Pacific/Chatham', '2026-09-26T00:00:00Z', 3);
+show('0 2 * * *', 'Europe/Berlin', '2026-03-28T12:00:00Z', 3);
+show('30 2 * * *', 'Europe/Berlin', '2026-10-24T12:00:00Z', 3);
+show('*/42 * * * *', 'UTC', '2026-01-01T00:00:00Z', 4);
+show('0 0 */2 * 1', 'UTC', '2026-01-01T00:00:00Z', 4);
+show('0 0 1 * 1', 'UTC', '2026-01-01T00:00:00Z', 4);
+show('0 0 L * *', 'UTC', '2026-01-01T00:00:00Z', 3);
+show('0 0 $ * *', 'UTC', '2028-01-01T00:00:00Z', 3);
+show('0 0 * * 5L', 'UTC', '2026-01-01T00:00:00Z', 3);
+show('0 0 * * 1#2', 'UTC', '2026-01-01T00:00:00Z', 3);
+show('0 0 29 2 *', 'UTC', '2026-01-01T00:00:00Z', 2);
+show('0 0 30 2 *', 'UTC', '2026-01-01T00:00:00Z', 2);
+show('61 * * * *', 'UTC', '2026-01-01T00:00:00Z', 2);
+show('@every 5 min', 'UTC', '2026-01-01T00:00:00Z', 3);
+show('1 hour 30 minutes', 'UTC', '2026-01-01T00:00:00Z', 3);
+show('30 seconds', 'Asia/Kolkata', '2026-01-01T00:00:00Z', 3);
+show('@after 00:00:30', 'UTC', '2026-01-01T00:00:00Z', 3);
+show('@reboot', 'UTC', '2026-01-01T00:00:00Z', 3);
+show('0 9 * * *', 'Mars/Base', '2026-01-01T00:00:00Z', 3);
+show('every 5 minutes', 'UTC', '2026-01-01T00:00:00Z', 3);
+show('5 lightyears', 'UTC', '2026-01-01T00:00:00Z', 3);
+show('* * * *', 'UTC', '2026-01-01T00:00:00Z', 3);
+show('0 22-2 * * *', 'UTC', '2026-01-01T00:00:00Z', 3);
+show('*/20 * * * * *', 'Asia/Kathmandu', '2026-01-01T00:00:00Z', 3);
+show('0 9 15W * *', 'UTC', '2026-01-01T00:00:00Z', 3);
+show('59 23 LW * *', 'UTC', '2026-01-01T00:00:00Z', 3);
