@@ -1,0 +1,160 @@
+// The next fires of a schedule, in UTC and in its zone, with notes on anything surprising:
+// what `GET jobs` and the docs show, and how a user checks a schedule before saving it.
+import { err, ok, type Result } from '../result';
+import { formatOffset, formatUtc, formatWall } from './civil-time';
+import { wallMatches } from './cron-match';
+import { compiledCron } from './cron-next';
+import { describeInterval } from './interval';
+import { everyAnchor, nextFireMs } from './next-fire';
+import { parseCron } from './parse-cron';
+import { parseSchedule } from './parse-schedule';
+import { formatLocal, offsetBefore, offsetSpanAt, resolveWall } from './time-zone';
+import type { CronSchedule, FireContext, Schedule, ScheduleError, ScheduleInput } from './types';
+
+export const MAX_PREVIEW_COUNT = 1000;
+const MAX_WARNINGS = 20;
+
+export interface SchedulePreview {
+  /** Fire instants strictly after `from`, ISO 8601 UTC. */
+  fires: string[];
+  /** The same instants with the zone's offset: `2026-03-29T03:30:00+02:00`. */
+  local: string[];
+  warnings: string[];
+}
+
+/**
+ * Parses `input` and lists its next `count` fires (at most 1000) strictly after `from`.
+ * `every` previews are anchored at ctx.anchor ?? start ?? from; `after` previews assume each run
+ * takes no time. Never throws on user input.
+ */
+export function previewSchedule(
+  input: ScheduleInput,
+  from: Date,
+  count: number,
+  ctx: FireContext = {},
+): Result<SchedulePreview, ScheduleError> {
+  const parsed = parseSchedule(input);
+  if (!parsed.ok) return err(parsed.error);
+  const schedule = parsed.value;
+  const limit = Math.min(MAX_PREVIEW_COUNT, Math.max(0, Math.floor(Number.isFinite(count) ? count : 0)));
+  const fires = firesOf(schedule, from.getTime(), limit, ctx);
+  return ok({
+    fires: fires.map(formatUtc),
+    local: fires.map((t) => formatLocal(schedule.timezone, t)),
+    warnings: warningsFor(schedule, from.getTime(), fires, limit, ctx),
+  });
+}
+
+/** The first `count` fires strictly after `from`. */
+export function firesOf(schedule: Schedule, from: number, count: number, ctx: FireContext = {}): number[] {
+  const fires: number[] = [];
+  if (schedule.kind === 'every') ctx = { anchor: new Date(everyAnchor(schedule, from, ctx)) };
+  let after = from;
+  while (fires.length < count) {
+    let t = nextFireMs(schedule, after, ctx);
+    if (schedule.kind === 'after') {
+      // The run is assumed to take no time: it ends where it starts.
+      if (t !== null && t <= after) t = nextFireMs(schedule, after, { lastEnd: new Date(after) });
+      ctx = { lastEnd: new Date(t ?? after) };
+    }
+    if (t === null) break;
+    fires.push(t);
+    after = t;
+  }
+  return fires;
+}
+
+function warningsFor(schedule: Schedule, from: number, fires: number[], count: number, ctx: FireContext): string[] {
+  const warnings: string[] = [];
+  switch (schedule.kind) {
+    case 'cron':
+      warnings.push(...cronWarnings(schedule), ...clockChangeWarnings(schedule, fires));
+      break;
+    case 'every':
+      warnings.push(
+        `runs every ${describeInterval(schedule.intervalMs)} from start to start, anchored at ${formatUtc(everyAnchor(schedule, from, ctx))} (the job's first start); the preview assumes each run starts on time`,
+      );
+      break;
+    case 'after':
+      warnings.push(
+        `runs ${describeInterval(schedule.intervalMs)} after the previous run ends; the preview assumes each run takes no time`,
+      );
+      break;
+    case 'on_start':
+      warnings.push('runs once when the scheduler starts serving the database (@reboot); it has no clock times to preview');
+      break;
+    case 'dates':
+    case 'once':
+      break;
+  }
+  if (schedule.kind !== 'on_start' && fires.length < count) {
+    warnings.push(
+      fires.length === 0
+        ? `never fires after ${formatUtc(from)}`
+        : `fires only ${fires.length} time${fires.length === 1 ? '' : 's'} after ${formatUtc(from)}`,
+    );
+  }
+  if (warnings.length > MAX_WARNINGS) {
+    return [...warnings.slice(0, MAX_WARNINGS), `… and ${warnings.length - MAX_WARNINGS} more notes`];
+  }
+  return warnings;
+}
+
+function cronWarnings(schedule: CronSchedule): string[] {
+  const warnings: string[] = [];
+  const text = schedule.expression;
+  const parsed = text.startsWith('@') ? null : parseCron(text);
+  if (parsed?.ok) warnings.push(...parsed.value.warnings);
+  const f = schedule.fields;
+  if (schedule.dayMatch === 'any') {
+    if (f.dayOfMonthRestricted && f.dayOfWeekRestricted) {
+      warnings.push(
+        'day-of-month and day-of-week are both restricted, so a day matching either one fires (Vixie cron, pg_cron); set dayMatch to "all" to require both (pgpro_scheduler, pg_timetable)',
+      );
+    } else if (f.dayOfWeekRestricted && f.daysOfMonth.length < 31 && f.lastDaysOfMonth.length === 0) {
+      warnings.push(
+        'day-of-month starts with "*", so as in Vixie cron and pg_cron it does not widen day-of-week: a day must match both',
+      );
+    } else if (f.dayOfMonthRestricted && f.daysOfWeek.length < 7) {
+      warnings.push(
+        'day-of-week starts with "*", so as in Vixie cron and pg_cron it does not widen day-of-month: a day must match both',
+      );
+    }
+  }
+  if (schedule.alsoOnStart) warnings.push('also runs once when the scheduler starts serving the database (rule onstart)');
+  return warnings;
+}
+
+const clockText = (wall: number): string => {
+  const text = formatWall(wall);
+  return text.endsWith(':00') ? text.slice(11, 16) : text.slice(11, 19);
+};
+
+/** Notes on fires that a clock change moved (skipped wall time) or that fall in a repeated hour. */
+function clockChangeWarnings(schedule: CronSchedule, fires: number[]): string[] {
+  const zone = schedule.timezone;
+  const c = compiledCron(schedule);
+  const notes = new Set<string>();
+  for (const t of fires) {
+    const span = offsetSpanAt(zone, t);
+    const wall = t + span.offset;
+    if (!wallMatches(c, wall)) {
+      const previous = offsetBefore(zone, span.start);
+      const intended = t + previous;
+      notes.add(
+        `${formatWall(intended).slice(0, 10)} ${clockText(intended)} does not exist in ${zone} (the clocks jump forward ${describeInterval(span.offset - previous)} at ${clockText(span.start + previous)}), so it fires at ${clockText(wall)} (${formatOffset(span.offset)})`,
+      );
+      continue;
+    }
+    const resolution = resolveWall(zone, wall);
+    if (resolution.kind !== 'overlap') continue;
+    const firstOffset = wall - resolution.instant;
+    const back = describeInterval(firstOffset - (wall - resolution.second));
+    notes.add(
+      c.allHours
+        ? `${formatWall(wall).slice(0, 10)}: the clocks go back ${back} in ${zone}; the hour field covers all 24 hours, so the schedule follows real time and fires in both occurrences of the repeated times`
+        : `${formatWall(wall).slice(0, 10)} ${clockText(wall)} occurs twice in ${zone} (the clocks go back ${back}); it fires once, at the first (${formatOffset(firstOffset)})`,
+    );
+  }
+  return [...notes];
+}
