@@ -77,9 +77,10 @@ export async function claimDueRuns(
     );
 
     const inserted = await tx.execute<{ id: string | number; job_id: string | number; scheduled_for: string | Date; attempt: number }>(sql`
-      INSERT INTO edgecron.run (job_id, scheduled_for, attempt, status)
-      SELECT d.job_id, d.slot, 1, 'queued'
+      INSERT INTO edgecron.run (job_id, owner, scheduled_for, attempt, status)
+      SELECT d.job_id, j.owner, d.slot, 1, 'queued'
         FROM jsonb_to_recordset(${payload}::jsonb) AS d(job_id bigint, slot timestamptz, next_run_at timestamptz)
+        JOIN edgecron.job AS j ON j.id = d.job_id
       ON CONFLICT (job_id, scheduled_for, attempt) DO NOTHING
       RETURNING id, job_id, scheduled_for, attempt`);
 
