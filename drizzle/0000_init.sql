@@ -54,7 +54,7 @@ CREATE TABLE "edgecron"."job" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "job_has_command" CHECK ((command IS NOT NULL AND btrim(command) <> '') OR (commands IS NOT NULL AND cardinality(commands) > 0)),
 	CONSTRAINT "job_state_valid" CHECK (state IN ('active', 'broken', 'done')),
-	CONSTRAINT "job_overlap_valid" CHECK (overlap IN ('skip', 'queue', 'allow')),
+	CONSTRAINT "job_overlap_valid" CHECK (overlap IN ('skip', 'queue')),
 	CONSTRAINT "job_misfire_valid" CHECK (misfire IN ('run_once', 'skip', 'run_all')),
 	CONSTRAINT "job_day_match_valid" CHECK (day_match IN ('any', 'all')),
 	CONSTRAINT "job_max_instances_positive" CHECK (max_instances >= 1),

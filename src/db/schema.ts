@@ -23,7 +23,7 @@ const oneOf = (column: string, values: readonly string[]) =>
 
 export const JOB_KINDS = ['recurring', 'one_time'] as const;
 export const JOB_STATES = ['active', 'broken', 'done'] as const;
-export const OVERLAP_POLICIES = ['skip', 'queue', 'allow'] as const;
+export const OVERLAP_POLICIES = ['skip', 'queue'] as const;
 export const MISFIRE_POLICIES = ['run_once', 'skip', 'run_all'] as const;
 export const DAY_MATCHES = ['any', 'all'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];

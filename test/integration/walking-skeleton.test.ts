@@ -1,35 +1,8 @@
-import { env } from 'cloudflare:workers';
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
-import worker from '../../src/index';
 import { ADMIN_TOKEN } from '../setup/tokens';
 import { callApi } from './support/api';
 import { resetDatabase, sql } from './support/database';
-import { fireAlarm, mainMaster } from './support/master';
-
-/** Fires the Worker's cron trigger, the watchdog that wakes every database's master. */
-async function fireCronTrigger(): Promise<void> {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: '* * * * *' }), env, ctx);
-  await waitOnExecutionContext(ctx);
-}
-
-/** Moves a job's due slot one minute back, as if that minute had come. */
-async function makeDue(jobId: number): Promise<Date> {
-  const [row] = await sql<{ next_run_at: Date }>(
-    `UPDATE edgecron.job SET next_run_at = next_run_at - interval '1 minute' WHERE id = $1 RETURNING next_run_at`,
-    [jobId],
-  );
-  return new Date(row!.next_run_at);
-}
-
-async function insertJob(name: string, schedule: string, command: string): Promise<number> {
-  const [row] = await sql<{ id: string }>(
-    'INSERT INTO edgecron.job (name, schedule, command) VALUES ($1, $2, $3) RETURNING id',
-    [name, schedule, command],
-  );
-  return Number(row!.id);
-}
+import { fireAlarm, fireCronTrigger, insertJob, mainMaster, makeDue } from './support/master';
 
 describe('a job defined in SQL', () => {
   beforeEach(resetDatabase);

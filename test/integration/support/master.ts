@@ -1,5 +1,12 @@
 import { env } from 'cloudflare:workers';
-import { runDurableObjectAlarm } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createScheduledController,
+  runDurableObjectAlarm,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
+import worker from '../../../src/index';
+import { sql } from './database';
 
 /** The stub of the master serving the `main` database. */
 export function mainMaster() {
@@ -12,4 +19,30 @@ export async function fireAlarm(): Promise<boolean> {
   const ran = await runDurableObjectAlarm(master);
   await master.settle();
   return ran;
+}
+
+/** Fires the Worker's cron trigger, the watchdog that wakes every database's master. */
+export async function fireCronTrigger(): Promise<void> {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron: '* * * * *' }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+/** Moves a job's due slot one minute back, as if that minute had come. Returns the slot. */
+export async function makeDue(jobId: number): Promise<Date> {
+  const [row] = await sql<{ next_run_at: Date }>(
+    `UPDATE edgecron.job SET next_run_at = next_run_at - interval '1 minute' WHERE id = $1 RETURNING next_run_at`,
+    [jobId],
+  );
+  if (!row) throw new Error(`job ${jobId} not found`);
+  return new Date(row.next_run_at);
+}
+
+/** Inserts a recurring job with plain SQL, as a DBA would, and returns its id. */
+export async function insertJob(name: string, schedule: string, command: string): Promise<number> {
+  const [row] = await sql<{ id: string }>(
+    'INSERT INTO edgecron.job (name, schedule, command) VALUES ($1, $2, $3) RETURNING id',
+    [name, schedule, command],
+  );
+  return Number(row!.id);
 }
