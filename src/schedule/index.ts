@@ -23,3 +23,4 @@ export { previewSchedule, MAX_PREVIEW_COUNT } from './preview';
 export type { SchedulePreview } from './preview';
 export { parseInterval, describeInterval, MAX_INTERVAL_MS } from './interval';
 export { isValidTimeZone, canonicalTimeZone, formatLocal } from './time-zone';
+export { parseInstant } from './instant';

@@ -3,8 +3,8 @@ import { MAX_YEAR } from './civil-time';
 import { compiledCron, nextCronInstant } from './cron-next';
 import type { DatesSchedule, EverySchedule, FireContext, Schedule } from './types';
 
-/** No search looks further ahead than this: four Gregorian cycles cover every calendar shape. */
-const HORIZON_MS = 1600 * 365.2425 * 24 * 3600 * 1000;
+/** No search looks further ahead than this: the Gregorian calendar repeats every 400 years. */
+const HORIZON_MS = 401 * 365.2425 * 24 * 3600 * 1000;
 const LATEST = Date.UTC(MAX_YEAR, 11, 31, 23, 59, 59, 999);
 
 const datesCache = new WeakMap<DatesSchedule, number[]>();
@@ -35,10 +35,13 @@ export function nextFire(schedule: Schedule, after: Date, ctx: FireContext = {})
   return t === null ? null : new Date(t);
 }
 
-/** nextFire on epoch milliseconds: the engine's hot path, without Date allocations. */
-export function nextFireMs(schedule: Schedule, after: number, ctx: FireContext = {}): number | null {
+/**
+ * nextFire on epoch milliseconds: the engine's hot path, without Date allocations. `until`
+ * (inclusive) bounds the search; beyond it the answer is null, as if the window ended there.
+ */
+export function nextFireMs(schedule: Schedule, after: number, ctx: FireContext = {}, until = LATEST): number | null {
   const start = schedule.start === null ? -Infinity : Date.parse(schedule.start);
-  const end = schedule.end === null ? LATEST : Math.min(Date.parse(schedule.end), LATEST);
+  const end = Math.min(schedule.end === null ? LATEST : Date.parse(schedule.end), LATEST, until);
   const from = Math.max(after, start - 1);
   if (Number.isNaN(from)) return null;
   switch (schedule.kind) {

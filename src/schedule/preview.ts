@@ -12,6 +12,9 @@ import { formatLocal, offsetBefore, offsetSpanAt, resolveWall } from './time-zon
 import type { CronSchedule, FireContext, Schedule, ScheduleError, ScheduleInput } from './types';
 
 export const MAX_PREVIEW_COUNT = 1000;
+/** A preview looks 100 years ahead at most: enough for any schedule, and bounded work for the API. */
+export const PREVIEW_YEARS = 100;
+const PREVIEW_HORIZON_MS = PREVIEW_YEARS * 365.2425 * 24 * 3600 * 1000;
 const MAX_WARNINGS = 20;
 
 export interface SchedulePreview {
@@ -45,16 +48,17 @@ export function previewSchedule(
   });
 }
 
-/** The first `count` fires strictly after `from`. */
+/** The first `count` fires strictly after `from`, within PREVIEW_YEARS of it. */
 export function firesOf(schedule: Schedule, from: number, count: number, ctx: FireContext = {}): number[] {
   const fires: number[] = [];
+  const until = from + PREVIEW_HORIZON_MS;
   if (schedule.kind === 'every') ctx = { anchor: new Date(everyAnchor(schedule, from, ctx)) };
   let after = from;
   while (fires.length < count) {
-    let t = nextFireMs(schedule, after, ctx);
+    let t = nextFireMs(schedule, after, ctx, until);
     if (schedule.kind === 'after') {
       // The run is assumed to take no time: it ends where it starts.
-      if (t !== null && t <= after) t = nextFireMs(schedule, after, { lastEnd: new Date(after) });
+      if (t !== null && t <= after) t = nextFireMs(schedule, after, { lastEnd: new Date(after) }, until);
       ctx = { lastEnd: new Date(t ?? after) };
     }
     if (t === null) break;
@@ -89,9 +93,7 @@ function warningsFor(schedule: Schedule, from: number, fires: number[], count: n
   }
   if (schedule.kind !== 'on_start' && fires.length < count) {
     warnings.push(
-      fires.length === 0
-        ? `never fires after ${formatUtc(from)}`
-        : `fires only ${fires.length} time${fires.length === 1 ? '' : 's'} after ${formatUtc(from)}`,
+      `fires ${fires.length === 0 ? 'no more' : `only ${fires.length}`} time${fires.length === 1 ? '' : 's'} in the ${PREVIEW_YEARS} years after ${formatUtc(from)}`,
     );
   }
   if (warnings.length > MAX_WARNINGS) {
