@@ -138,5 +138,7 @@ CREATE INDEX "job_waiting_idx" ON "edgecron"."job" USING btree ("id") WHERE "edg
 CREATE UNIQUE INDEX "run_job_slot_attempt_key" ON "edgecron"."run" USING btree ("job_id","scheduled_for","attempt");--> statement-breakpoint
 CREATE INDEX "run_job_idx" ON "edgecron"."run" USING btree ("job_id","id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "run_queued_idx" ON "edgecron"."run" USING btree ("priority" DESC NULLS LAST,"start_after","id") WHERE "edgecron"."run"."status" = 'queued';--> statement-breakpoint
-CREATE INDEX "run_running_idx" ON "edgecron"."run" USING btree ("job_id") WHERE "edgecron"."run"."status" = 'running';--> statement-breakpoint
+CREATE INDEX "run_queued_start_idx" ON "edgecron"."run" USING btree ("start_after") WHERE "edgecron"."run"."status" = 'queued';--> statement-breakpoint
+CREATE INDEX "run_unfinished_job_idx" ON "edgecron"."run" USING btree ("job_id","status") WHERE "edgecron"."run"."status" IN ('queued', 'running');--> statement-breakpoint
+CREATE INDEX "run_running_queue_idx" ON "edgecron"."run" USING btree ("queue") WHERE "edgecron"."run"."status" = 'running';--> statement-breakpoint
 CREATE INDEX "run_finished_idx" ON "edgecron"."run" USING btree ("finished_at") WHERE "edgecron"."run"."finished_at" IS NOT NULL;

@@ -201,10 +201,14 @@ export const run = edgecron.table(
     // A slot is claimed once, whatever races: the claim inserts with ON CONFLICT DO NOTHING.
     uniqueIndex('run_job_slot_attempt_key').on(t.jobId, t.scheduledFor, t.attempt),
     index('run_job_idx').on(t.jobId, t.id.desc()),
+    // Dispatch order, and when the next queued run may start.
     index('run_queued_idx')
       .on(t.priority.desc(), t.startAfter, t.id)
       .where(sql`${t.status} = 'queued'`),
-    index('run_running_idx').on(t.jobId).where(sql`${t.status} = 'running'`),
+    index('run_queued_start_idx').on(t.startAfter).where(sql`${t.status} = 'queued'`),
+    // Instances of a job and of a queue that are waiting or running (overlap and limits).
+    index('run_unfinished_job_idx').on(t.jobId, t.status).where(sql`${t.status} IN ('queued', 'running')`),
+    index('run_running_queue_idx').on(t.queue).where(sql`${t.status} = 'running'`),
     index('run_finished_idx').on(t.finishedAt).where(sql`${t.finishedAt} IS NOT NULL`),
     check('run_status_valid', oneOf('status', RUN_STATUSES)),
   ],
