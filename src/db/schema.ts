@@ -62,7 +62,8 @@ export const job = edgecron.table(
     dates: instant('dates').array(),
     runAfter: instant('run_after'),
     timezone: text('timezone'),
-    dayMatch: text('day_match', { enum: DAY_MATCHES }).notNull().default('any'),
+    // NULL: the syntax's own rule, either day matching for cron text (Vixie), both for a pgpro rule.
+    dayMatch: text('day_match', { enum: DAY_MATCHES }),
     startAt: instant('start_at'),
     endAt: instant('end_at'),
     dependsOn: bigint('depends_on', { mode: 'number' }).array(),
@@ -119,7 +120,7 @@ export const job = edgecron.table(
     check('job_state_valid', oneOf('state', JOB_STATES)),
     check('job_overlap_valid', oneOf('overlap', OVERLAP_POLICIES)),
     check('job_misfire_valid', oneOf('misfire', MISFIRE_POLICIES)),
-    check('job_day_match_valid', oneOf('day_match', DAY_MATCHES)),
+    check('job_day_match_valid', sql`day_match IS NULL OR ${oneOf('day_match', DAY_MATCHES)}`),
     check('job_max_instances_positive', sql`max_instances >= 1`),
     check('job_queue_limit_positive', sql`queue_limit >= 1`),
     check('job_misfire_cap_positive', sql`misfire_cap >= 1`),
