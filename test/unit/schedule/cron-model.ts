@@ -81,15 +81,15 @@ export function field(min: number, max: number, opts: { top?: number; extras?: f
 }
 
 export const domExtras: fc.Arbitrary<Piece> = fc.oneof(
-  fc.constant({ text: 'L', values: [], extra: { lastOffsets: [0] } }),
-  fc.constant({ text: '$', values: [], extra: { lastOffsets: [0] } }),
-  fc.integer({ min: 1, max: 5 }).map((n) => ({ text: `L-${n}`, values: [], extra: { lastOffsets: [n] } })),
-  fc.integer({ min: 1, max: 31 }).map((n) => ({ text: `${n}W`, values: [], extra: { nearest: [n] } })),
-  fc.constant({ text: 'LW', values: [], extra: { lastWeekday: true } }),
+  fc.constant<Piece>({ text: 'L', values: [], extra: { lastOffsets: [0] } }),
+  fc.constant<Piece>({ text: '$', values: [], extra: { lastOffsets: [0] } }),
+  fc.integer({ min: 1, max: 5 }).map((n): Piece => ({ text: `L-${n}`, values: [], extra: { lastOffsets: [n] } })),
+  fc.integer({ min: 1, max: 31 }).map((n): Piece => ({ text: `${n}W`, values: [], extra: { nearest: [n] } })),
+  fc.constant<Piece>({ text: 'LW', values: [], extra: { lastWeekday: true } }),
 );
 export const dowExtras: fc.Arbitrary<Piece> = fc.oneof(
-  fc.integer({ min: 0, max: 7 }).map((w) => ({ text: `${w}L`, values: [], extra: { lastOf: [w % 7] } })),
-  fc.tuple(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 1, max: 5 })).map(([w, k]) => ({ text: `${w}#${k}`, values: [], extra: { nth: [[w % 7, k] as [number, number]] } })),
+  fc.integer({ min: 0, max: 7 }).map((w): Piece => ({ text: `${w}L`, values: [], extra: { lastOf: [w % 7] } })),
+  fc.tuple(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 1, max: 5 })).map(([w, k]): Piece => ({ text: `${w}#${k}`, values: [], extra: { nth: [[w % 7, k] as [number, number]] } })),
 );
 
 export const single = (min: number, max: number) => fc.integer({ min, max }).map((v) => field0(String(v), [v]));
