@@ -653,9 +653,12 @@ BEGIN
    WHERE NOT EXISTS (SELECT FROM edgecron._job_keys() s
                       WHERE s.key = k AND (mode = 'alter' OR strpos(s.modes, left(mode, 1)) > 0));
   IF bad IS NOT NULL THEN
-    RAISE EXCEPTION 'unknown key(s): %', bad USING ERRCODE = '22023',
-      HINT = CASE mode WHEN 'create' THEN 'A one-time job is made with edgecron.submit_job.'
-                       WHEN 'submit' THEN 'A recurring job is made with edgecron.create_job.' END;
+    IF mode = 'create' THEN
+      RAISE EXCEPTION 'unknown key(s): %', bad USING ERRCODE = '22023', HINT = 'A one-time job is made with edgecron.submit_job.';
+    ELSIF mode = 'submit' THEN
+      RAISE EXCEPTION 'unknown key(s): %', bad USING ERRCODE = '22023', HINT = 'A recurring job is made with edgecron.create_job.';
+    END IF;
+    RAISE EXCEPTION 'unknown key(s): %', bad USING ERRCODE = '22023';
   END IF;
 
   -- Keys that name the same column, or exclude each other: at most one (exactly one where required).
@@ -678,11 +681,11 @@ BEGIN
     RAISE EXCEPTION 'schedule: missing; give exactly one of schedule, cron, rule, date, dates' USING ERRCODE = '22023',
       HINT = 'A job that runs once is made with edgecron.submit_job.';
   END IF;
-  IF mode = 'create' AND jsonb_typeof(keys -> 'command') IS NOT DISTINCT FROM 'null'
-                     AND jsonb_typeof(keys -> 'commands') IS NOT DISTINCT FROM 'null' THEN
+  IF mode = 'create' AND coalesce(jsonb_typeof(keys -> 'command'), 'null') = 'null'
+                     AND coalesce(jsonb_typeof(keys -> 'commands'), 'null') = 'null' THEN
     RAISE EXCEPTION 'command: missing; give exactly one of command, commands' USING ERRCODE = '22023';
   END IF;
-  IF mode = 'submit' AND jsonb_typeof(keys -> 'query') IS NOT DISTINCT FROM 'null' THEN
+  IF mode = 'submit' AND coalesce(jsonb_typeof(keys -> 'query'), 'null') = 'null' THEN
     RAISE EXCEPTION 'query: missing; give the SQL to run' USING ERRCODE = '22023';
   END IF;
 
@@ -1031,7 +1034,7 @@ BEGIN
     RAISE EXCEPTION 'Cannot resubmit: limit reached' USING ERRCODE = '54000',
       DETAIL = format('job %s was resubmitted %s times, its resubmit_limit', j.id, j.resubmit_count);
   END IF;
-  UPDATE edgecron.job x SET resubmit_at = now() + coalesce(run_after, interval '0') WHERE x.id = j.id;
+  UPDATE edgecron.job x SET resubmit_at = now() + coalesce(resubmit.run_after, interval '0') WHERE x.id = j.id;
   RETURN j.id;
 END
 $$;
