@@ -3,7 +3,6 @@
 import type { Job } from '../db/schema';
 import { parseSchedule, previewSchedule, type ScheduleInput } from '../schedule';
 import { ApiFailure } from './errors';
-import type { JobKeys } from './schemas/job-keys';
 
 export const NEXT_FIRES = 5;
 
@@ -28,26 +27,37 @@ function inputOfRow(row: Job, defaultTimezone: string): ScheduleInput {
   };
 }
 
+/** The keys of a create or change body that decide when a job fires (null: the default). */
+export type TimingKeys = Partial<Record<'schedule' | 'cron' | 'date' | 'timezone' | 'start_date' | 'end_date', string | null>> & {
+  rule?: Record<string, unknown> | null;
+  dates?: string[] | null;
+  day_match?: 'any' | 'all' | null;
+};
+
+const given = <T>(value: T | null | undefined): value is T => value !== undefined && value !== null;
+
 /**
  * Checks the schedule `keys` give (merged over `current`, the stored job, for a change); a 400
  * naming the body key when the schedule module refuses it. Keys that touch no timing pass.
  */
-export function checkSchedule(keys: JobKeys, defaultTimezone: string, current?: Job): void {
+export function checkSchedule(keys: TimingKeys, defaultTimezone: string, current?: Job): void {
   if (!TIMING_KEYS.some((key) => keys[key] !== undefined)) return;
-  const replacesSource = keys.schedule !== undefined || keys.cron !== undefined || keys.rule !== undefined || keys.date !== undefined || keys.dates !== undefined;
-  const base: ScheduleInput = current ? inputOfRow(current, defaultTimezone) : {};
+  const replacesSource = given(keys.schedule) || given(keys.cron) || given(keys.rule) || given(keys.date) || given(keys.dates);
   if (current && current.kind === 'one_time' && !replacesSource) return;
-  const sourceKey = keys.cron !== undefined ? 'cron' : keys.date !== undefined ? 'date' : keys.dates !== undefined ? 'dates' : keys.rule !== undefined ? 'rule' : 'schedule';
+  const base: ScheduleInput = current ? inputOfRow(current, defaultTimezone) : {};
+  const sourceKey = given(keys.cron) ? 'cron' : given(keys.date) ? 'date' : given(keys.dates) ? 'dates' : given(keys.rule) ? 'rule' : 'schedule';
+  const source: ScheduleInput = replacesSource
+    ? {
+        ...(given(keys.schedule) ? { schedule: keys.schedule } : given(keys.cron) ? { schedule: keys.cron } : {}),
+        ...(given(keys.rule) ? { rule: keys.rule } : {}),
+        ...(given(keys.dates) ? { dates: keys.dates } : given(keys.date) ? { dates: [keys.date] } : {}),
+      }
+    : { schedule: base.schedule, rule: base.rule, dates: base.dates };
+  const dayMatch = keys.day_match === undefined ? (replacesSource ? undefined : base.dayMatch) : (keys.day_match ?? undefined);
   const input: ScheduleInput = {
-    ...(replacesSource
-      ? {
-          schedule: keys.schedule ?? keys.cron,
-          rule: keys.rule,
-          dates: keys.dates ?? (keys.date === undefined ? undefined : [keys.date]),
-        }
-      : { schedule: base.schedule, rule: base.rule, dates: base.dates }),
-    timezone: keys.timezone === undefined ? base.timezone ?? defaultTimezone : keys.timezone ?? defaultTimezone,
-    dayMatch: keys.day_match === undefined ? (replacesSource ? undefined : base.dayMatch) : (keys.day_match ?? undefined),
+    ...source,
+    timezone: keys.timezone === undefined ? (base.timezone ?? defaultTimezone) : (keys.timezone ?? defaultTimezone),
+    ...(dayMatch === undefined ? {} : { dayMatch }),
     start: keys.start_date === undefined ? base.start : keys.start_date,
     end: keys.end_date === undefined ? base.end : keys.end_date,
   };
@@ -58,9 +68,12 @@ export function checkSchedule(keys: JobKeys, defaultTimezone: string, current?: 
     field === 'schedule' || field === 'rule' || field === 'dates'
       ? sourceKey
       : (Object.entries(FIELD_OF_KEY).find(([, f]) => f === field)?.[0] ?? field);
-  const text = key === 'date' && message.startsWith('dates[0]:')
-    ? `date:${message.slice('dates[0]:'.length)}`
-    : message.startsWith(`${field}:`) ? `${key}:${message.slice(field.length + 1)}` : `${key}: ${message}`;
+  const text =
+    key === 'date' && message.startsWith('dates[0]:')
+      ? `date:${message.slice('dates[0]:'.length)}`
+      : message.startsWith(`${field}:`)
+        ? `${key}:${message.slice(field.length + 1)}`
+        : `${key}: ${message}`;
   throw new ApiFailure({ code, message: text, details: { field: key } });
 }
 

@@ -46,8 +46,9 @@ function describe(issue: z.core.$ZodIssue, data: unknown, target: Target): { pat
     const keys = issue.keys.map((k) => `"${k}"`).join(', ');
     return { path, message: `${field}: unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}` };
   }
+  // An issue with the body as a whole (a missing group of keys) has no single value to show.
   const value = valueAt(data, issue.path);
-  const got = value === undefined ? ' (missing)' : ` (got ${shown(value)})`;
+  const got = issue.path.length === 0 ? '' : value === undefined ? ' (missing)' : ` (got ${shown(value)})`;
   return { path, message: `${field}: ${issue.message}${got}` };
 }
 

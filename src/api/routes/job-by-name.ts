@@ -15,41 +15,29 @@ import { JobWithFires } from '../schemas/job';
 import { CreateJobBody, type JobKeys } from '../schemas/job-keys';
 import type { Context } from 'hono';
 
-/** What each key is when a job is created without it (the column defaults of src/db/schema.ts). */
-const DEFAULTS = {
-  use_same_transaction: false,
-  run_as: null,
-  start_date: null,
-  end_date: null,
-  max_wait: null,
-  max_run_time: null,
-  max_instances: 1,
-  fallback: null,
-  next_time_statement: null,
-  interval_expression: null,
-  comments: null,
-  timezone: null,
-  day_match: null,
-  overlap: 'skip',
-  queue_limit: 100,
-  misfire: 'run_once',
-  misfire_cap: 100,
-  queue: null,
-  priority: 0,
-  enabled: true,
-} as const;
-const RETRY_DEFAULTS = { max_attempts: 1, backoff: '10 seconds', backoff_max: '1 hour', broken_after: null } as const;
-/** A default is not sent when the body names the column by its other name. */
-const ALIAS_OF: Record<string, string> = { max_wait: 'last_start_available', fallback: 'onrollback' };
+/**
+ * Keys a replaced job returns to their defaults when the body leaves them out: edgecron.alter_job
+ * resets a key given as null to its column default, so the defaults live in one place, the
+ * schema. The schedule and command keys are always given (a new one replaces the old), `owner`
+ * and `name` come from the request.
+ */
+const RESETTABLE = [
+  'use_same_transaction', 'run_as', 'start_date', 'end_date', 'max_wait', 'max_run_time', 'max_instances', 'fallback',
+  'next_time_statement', 'interval_expression', 'comments', 'timezone', 'day_match', 'overlap', 'queue_limit', 'misfire',
+  'misfire_cap', 'queue', 'priority', 'enabled',
+] as const;
+/** Where the body may name a column by its other name, the default is not sent under this one. */
+const OTHER_NAME: Partial<Record<(typeof RESETTABLE)[number], keyof JobKeys>> = { max_wait: 'last_start_available', fallback: 'onrollback' };
+const RETRY_RESET = { max_attempts: null, backoff: null, backoff_max: null, broken_after: null };
 
-/** The keys that make an existing job exactly `keys`: every key absent from them set to its default. */
+/** The keys that make an existing job exactly `keys`: every key absent from them reset (null). */
 export function replacementKeys(keys: JobKeys): Record<string, unknown> {
   const full: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(DEFAULTS)) {
-    const alias = ALIAS_OF[key];
-    if (keys[key as keyof JobKeys] === undefined && (alias === undefined || keys[alias as keyof JobKeys] === undefined)) full[key] = value;
+  for (const key of RESETTABLE) {
+    const other = OTHER_NAME[key];
+    if (keys[key] === undefined && (other === undefined || keys[other] === undefined)) full[key] = null;
   }
-  return { ...full, ...keys, retry: { ...RETRY_DEFAULTS, ...keys.retry } };
+  return { ...full, ...keys, retry: { ...RETRY_RESET, ...keys.retry } };
 }
 
 const NameParams = z.object({

@@ -1,6 +1,7 @@
 // /v1/databases/{db}/jobs: list, create, read, change and delete jobs.
 import { createRoute, z } from '@hono/zod-openapi';
 import { assertMayActFor, listedOwner, withRole } from '../context';
+import { fail } from '../errors';
 import { jobJson } from '../job-json';
 import { jobDetail, jobWithFires, requireJob, reread } from '../job-view';
 import { wakeMaster } from '../master';
@@ -93,14 +94,17 @@ export const jobRoutes = newRouter()
       path: '/v1/databases/{db}/jobs/{id}',
       tags: ['Jobs'],
       summary: 'Change a job',
-      description: 'Changes the keys given (the same keys as create); `null` clears a key that may be empty. A new schedule key replaces the old one.',
+      description: 'Changes the keys given (any key of create or submit); `null` resets a key to its default. A new schedule key replaces the old one, likewise `command`/`commands`/`query`.',
       security: BEARER,
       request: { params: IdParams, body: body(PatchJobBody) },
-      responses: { 200: json(JobWithFires, 'The changed job.'), ...dataErrors, 403: errorResponses[403], 409: errorResponses[409], 413: errorResponses[413], 415: errorResponses[415] },
+      responses: { 200: json(JobWithFires, 'The changed job.'), ...dataErrors, 403: errorResponses[403], 409: errorResponses[409], 413: errorResponses[413], 415: errorResponses[415], 422: errorResponses[422] },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
       const keys = c.req.valid('json');
+      if (keys.depends_on != null && keys.run_after != null) {
+        fail('unprocessable', 'run_after: conflict in start time: a job with depends_on starts when its dependencies have succeeded, so it cannot also have run_after');
+      }
       assertMayActFor(c, keys.owner);
       const job = await withRole(c, async (tx, login) => {
         const current = await requireJob(c, tx, id);

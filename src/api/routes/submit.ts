@@ -34,7 +34,7 @@ export const submitRoutes = newRouter().openapi(
   }),
   async (c) => {
     const keys = c.req.valid('json');
-    if (keys.depends_on !== undefined && keys.run_after !== undefined) {
+    if (keys.depends_on != null && keys.run_after != null) {
       fail('unprocessable', 'run_after: conflict in start time: a job with depends_on starts when its dependencies have succeeded, so it cannot also have run_after');
     }
     assertMayActFor(c, keys.owner);
