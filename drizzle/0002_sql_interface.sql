@@ -249,9 +249,11 @@ BEGIN
   IF zone !~ '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$' THEN
     RAISE EXCEPTION 'timezone: "%" is not an IANA time zone name such as Europe/Berlin', zone USING ERRCODE = '22023';
   END IF;
-  PERFORM now() AT TIME ZONE zone;
-EXCEPTION WHEN invalid_parameter_value THEN
-  RAISE EXCEPTION 'timezone: "%" is not a known time zone', zone USING ERRCODE = '22023';
+  BEGIN
+    PERFORM now() AT TIME ZONE zone;
+  EXCEPTION WHEN invalid_parameter_value THEN
+    RAISE EXCEPTION 'timezone: "%" is not a known time zone', zone USING ERRCODE = '22023';
+  END;
 END
 $$;
 --> statement-breakpoint
