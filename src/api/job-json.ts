@@ -11,7 +11,11 @@ const isoOrNull = (value: Date | string | null): string | null => (value === nul
 export function jobStatus(row: Job, runs: RunSummary): string {
   if (runs.running) return 'running';
   if (runs.queued) return 'queued';
-  if (row.kind === 'one_time') return row.state === 'active' ? 'pending' : (runs.lastStatus ?? 'canceled');
+  if (row.kind === 'one_time') {
+    if (row.state === 'active') return 'pending';
+    // Done without a run: canceled before it started. Broken: the master could not run it.
+    return runs.lastStatus ?? (row.state === 'broken' ? 'broken' : 'canceled');
+  }
   if (row.state !== 'active') return row.state;
   return row.enabled ? 'scheduled' : 'disabled';
 }

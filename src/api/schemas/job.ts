@@ -6,7 +6,7 @@ import { Cursor, Id, Limit, NextCursor, Timestamp } from './common';
 import { Run } from './run';
 
 export const JOB_STATUS_TEXT =
-  '`running` or `queued` while a run of the job is; otherwise, for one-time jobs, `pending` until they finish, then the status of their last run (`succeeded`, `failed`, `timed_out`, `canceled`, `expired`, `dependency_failed`, …); for recurring jobs `scheduled`, `disabled`, `broken` or `done`.';
+  '`running` or `queued` while a run of the job is; otherwise, for one-time jobs, `pending` until they finish, then the status of their last run (`succeeded`, `failed`, `timed_out`, `canceled`, `expired`, `dependency_failed`, …), or `canceled`/`broken` when they never ran; for recurring jobs `scheduled`, `disabled`, `broken` or `done`.';
 
 export const Job = z
   .object({

@@ -136,8 +136,8 @@ describe('PUT /jobs/by-name/:name', () => {
     expect(second.status).toBe(200);
     // The master, woken by the first PUT, may have set next_run_at meanwhile: that is not the definition.
     type Answer = JobBody & { updated_at: string; next_run_at: string | null };
-    const { next_fires: _a, updated_at: _b, next_run_at: _c, ...before } = first.body as Answer;
-    const { next_fires: _d, updated_at: _e, next_run_at: _f, ...after } = second.body as Answer;
+    const { next_fires: _a, updated_at: _b, next_run_at: _c, ...before } = first.body as unknown as Answer;
+    const { next_fires: _d, updated_at: _e, next_run_at: _f, ...after } = second.body as unknown as Answer;
     expect(after).toEqual(before);
     expect(await sql('SELECT count(*)::int AS n FROM edgecron.job')).toEqual([{ n: 1 }]);
   });
