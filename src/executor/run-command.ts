@@ -189,10 +189,15 @@ async function runCommands(client: PoolClient, run: StartedRun): Promise<unknown
   }
   if (run.useSameTransaction && run.commands.length > 1) {
     await client.query('BEGIN');
-    let last: unknown;
-    for (const command of run.commands) last = await client.query(command);
-    await client.query('COMMIT');
-    return last;
+    try {
+      let last: unknown;
+      for (const command of run.commands) last = await client.query(command);
+      await client.query('COMMIT');
+      return last;
+    } catch (e) {
+      if (!isConnectionError(e)) await client.query('ROLLBACK');
+      throw e;
+    }
   }
   let last: unknown;
   for (const command of run.commands) last = await client.query(command);
@@ -237,6 +242,11 @@ async function evaluateNextTime(
  * of it. If this fails, withClient discards the connection.
  */
 async function resetSession(client: PoolClient): Promise<void> {
-  await client.query('ROLLBACK');
-  await client.query('DISCARD ALL');
+  try {
+    await client.query('DISCARD ALL');
+  } catch {
+    // The job left a transaction open (or failed inside one): DISCARD cannot run there.
+    await client.query('ROLLBACK');
+    await client.query('DISCARD ALL');
+  }
 }

@@ -29,9 +29,13 @@ import { decideDueJob, nextWakeAt, timingForChangedJob } from './timing';
 
 /** How far ahead of a slot its run is claimed and its session prepared. */
 export const LOOKAHEAD_MS = 500;
+/** A slot claimed later than this after its time was missed (downtime, pause): misfire policy. */
+const MISFIRE_GRACE_MS = 5_000;
 const HEARTBEAT_EVERY_MS = 5_000;
 const PURGE_EVERY_MS = 60_000;
 const MAX_CLAIM_BATCHES_PER_TICK = 40;
+/** Connections for claiming, dispatching and recording: runs ending together record at once. */
+const CONTROL_CONNECTIONS = 10;
 const RECORD_RETRY_MS = [100, 500, 2_000];
 
 export interface RuntimeOptions {
@@ -95,7 +99,7 @@ export class MasterRuntime {
     // Bookkeeping has its own connections, so jobs holding every job connection never stop
     // the master from claiming, recording or cancelling. The job pool's size is a ceiling;
     // the database's `parallelism` setting is enforced by dispatch.
-    this.#controlPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: 3, onError: this.#log });
+    this.#controlPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: CONTROL_CONNECTIONS, onError: this.#log });
     this.#jobPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: 1000, onError: this.#log });
     this.#db = createDb(this.#controlPool);
   }
@@ -164,12 +168,11 @@ export class MasterRuntime {
       const horizon = new Date(now.getTime() + LOOKAHEAD_MS);
       let claimed = 0;
       if (nextDue !== null && nextDue <= horizon) {
-        const graceMs = Math.max(5_000, 3 * s.pollIntervalMs);
         for (let batch = 0; batch < MAX_CLAIM_BATCHES_PER_TICK; batch++) {
           const count = await claimDueRuns(this.#db, {
             horizon,
             limit: s.claimBatch,
-            decide: (job) => decideDueJob(job, now, graceMs, s.timezone),
+            decide: (job) => decideDueJob(job, now, MISFIRE_GRACE_MS, s.timezone),
           });
           claimed += count;
           if (count < s.claimBatch) break;
