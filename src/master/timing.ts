@@ -151,7 +151,9 @@ export function decideDueJob(job: DueJob, now: Date, graceMs: number, defaultZon
     );
   }
   if (endAnchored(schedule) || job.nextTimeFromSql) next = null;
-  const runs = [...missed, ...applyOverlap(job, toRun, planned)];
+  // Catch-up runs (misfire run_all) wait for each other instead of being skipped as overlaps.
+  const overlap = toRun.length > 1 ? { ...job, overlap: 'queue' as const, queueLimit: job.queued + toRun.length } : job;
+  const runs = [...missed, ...applyOverlap(overlap, toRun, planned)];
   const lastSlot = toRun.at(-1) ?? missed.at(-1)?.scheduledFor ?? slot;
   const finished = next === null && !endAnchored(schedule) && !job.nextTimeFromSql;
   return { ...decision(runs, next, finished ? 'done' : 'active'), lastSlot };
