@@ -152,10 +152,15 @@ export class MasterRuntime {
     this.#settings = work.settings;
     const s = work.settings;
 
+    let { nextDue, nextQueued } = work;
     await this.#recordPendingEnds();
     if (!this.#startupRunsQueued) await this.#queueStartupRuns();
-    if (work.unsynced) await this.#syncChangedJobs(now);
     if (work.waiting) await releaseDependents(this.#db);
+    if (work.unsynced || work.waiting) {
+      if (work.unsynced) await this.#syncChangedJobs(now);
+      // What just became due (a job submitted a moment ago) is claimed in this same tick.
+      ({ nextDue, nextQueued } = await nextWork(this.#db));
+    }
     if (work.cancelRequested) await this.#cancelRequested();
     if (work.leaseExpired) await this.#reclaimLostRuns();
     if (this.#executions.size > 0 && now.getTime() - this.#lastLeaseRenewAt >= s.leaseMs / 3) {
@@ -163,7 +168,6 @@ export class MasterRuntime {
       this.#lastLeaseRenewAt = now.getTime();
     }
 
-    let { nextDue, nextQueued } = work;
     if (!s.paused) {
       const horizon = new Date(now.getTime() + LOOKAHEAD_MS);
       let claimed = 0;
@@ -363,8 +367,9 @@ export class MasterRuntime {
   }
 
   async #reclaimLostRuns(): Promise<void> {
-    for (const runId of await findLostRuns(this.#db, this.#database.name)) {
+    for (const { runId, backendPid } of await findLostRuns(this.#db, this.#database.name)) {
       if (this.#executions.has(runId)) continue; // ours and still executing: its lease is renewed
+      if (backendPid !== null) await signalBackend(this.#db, backendPid, 'terminate');
       const report: ExecutionReport = {
         status: 'lost',
         startedAt: null,
@@ -372,7 +377,10 @@ export class MasterRuntime {
         result: null,
         error: null,
         fallback: null,
-        reason: 'its master stopped renewing its lease and its connection is gone',
+        reason:
+          backendPid === null
+            ? 'its master stopped renewing its lease and its connection is gone'
+            : 'its master stopped renewing its lease; its backend was terminated',
         nextTime: {},
         unrunnable: null,
       };

@@ -17,18 +17,20 @@ export function runApplicationName(database: string, runId: number): string {
 }
 
 /**
- * Running runs whose lease expired (their master stopped renewing it: evicted, redeployed,
- * crashed) and whose connection is gone from pg_stat_activity. Their outcome is unknown:
- * they end `lost`. A run whose backend is still there keeps running until it is gone.
+ * Running runs whose lease expired: their master stopped renewing it (evicted, redeployed,
+ * crashed, cut off from the database). Their outcome is unknown, so they end `lost`; a
+ * backend still running one (found by its application_name) is returned so it can be
+ * terminated first, which fences off a master that is alive but lost its lease.
  */
-export async function findLostRuns(db: Db, database: string): Promise<number[]> {
-  const result = await db.execute<{ id: string | number }>(sql`
-    SELECT r.id FROM edgecron.run AS r
+export async function findLostRuns(db: Db, database: string): Promise<Array<{ runId: number; backendPid: number | null }>> {
+  const result = await db.execute<{ id: string | number; pid: number | null }>(sql`
+    SELECT r.id,
+           (SELECT a.pid FROM pg_stat_activity AS a
+             WHERE a.application_name = ${`edgecron ${database} run `} || r.id LIMIT 1) AS pid
+      FROM edgecron.run AS r
      WHERE r.status = 'running' AND r.lease_until < now()
-       AND NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a
-                        WHERE a.application_name = ${`edgecron ${database} run `} || r.id)
      LIMIT 1000`);
-  return result.rows.map((r) => toNumber(r.id));
+  return result.rows.map((r) => ({ runId: toNumber(r.id), backendPid: r.pid }));
 }
 
 /** This master's running runs that were asked to cancel, with their backend. */
@@ -68,7 +70,7 @@ export async function purgeHistory(
       DELETE FROM edgecron.run WHERE id IN (
         SELECT id FROM edgecron.run
          WHERE finished_at IS NOT NULL
-           AND id < (SELECT id FROM edgecron.run ORDER BY id DESC OFFSET ${limits.maxRuns} LIMIT 1)
+           AND id <= (SELECT id FROM edgecron.run ORDER BY id DESC OFFSET ${limits.maxRuns} LIMIT 1)
          ORDER BY id LIMIT ${limits.batch})`);
     deleted += result.rowCount ?? 0;
   }

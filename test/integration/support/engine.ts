@@ -71,6 +71,7 @@ export interface RunRow {
   status: string;
   attempt: number;
   scheduled_for: Date;
+  claimed_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
   reason: string | null;
