@@ -89,7 +89,7 @@ describe('never losing a run', () => {
   it('purges history beyond retention_max_runs, oldest first', async () => {
     const job = await createJob({ schedule: '0 0 1 1 *', command: 'SELECT 1' });
     await sql(`INSERT INTO edgecron.run (job_id, owner, scheduled_for, status, finished_at)
-               SELECT $1, 'postgres', now() - i * interval '1 minute', 'succeeded', now() - i * interval '1 minute'
+               SELECT $1, 'postgres', now() - (51 - i) * interval '1 minute', 'succeeded', now() - (51 - i) * interval '1 minute'
                  FROM generate_series(1, 50) AS i`, [job]);
     await setSettings({ retention_max_runs: 10 });
     await tick(masterNamed(`fresh-${Date.now()}`)); // a new master purges on its first tick
