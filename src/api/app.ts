@@ -1,23 +1,72 @@
-// The HTTP API: request id → config → auth → route; errors become responses in one place.
-import { Hono } from 'hono';
+// The HTTP API: request id → body limit → (public routes) → token → database → route; errors
+// become responses in one place (errors.ts), whatever raised them.
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import { readConfig } from '../env';
 import { authenticate, mayUseDatabase } from './auth';
 import type { AppEnv } from './context';
-import { ApiFailure, errorResponse } from './errors';
-import { runRoutes } from './runs';
+import { ApiFailure, errorResponse, type ApiError } from './errors';
+import { openApiDocument, docsRoutes } from './routes/docs';
+import { jobActionRoutes } from './routes/job-actions';
+import { jobByNameRoutes } from './routes/job-by-name';
+import { jobRoutes } from './routes/jobs';
+import { runRoutes } from './routes/runs';
+import { statusRoutes } from './routes/status';
+import { submitRoutes } from './routes/submit';
+import { newRouter } from './router';
+import { schedulePreview } from './schedule-preview';
 
-export function createApp(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** What a Hono HTTPException (raised by middleware, not by us) means in our terms. */
+function fromHttpException(e: HTTPException, c: { req: { header(name: string): string | undefined } }): ApiError {
+  switch (e.status) {
+    case 400:
+      return { code: 'invalid_request', message: `body: is not valid JSON (${e.message})` };
+    case 413:
+      return { code: 'payload_too_large', message: `body: larger than the ${MAX_BODY_BYTES / 1024} KB allowed` };
+    case 415:
+      return {
+        code: 'unsupported_media_type',
+        message: `body: Content-Type must be application/json, got ${JSON.stringify(c.req.header('Content-Type') ?? 'none')}`,
+      };
+    default:
+      return e.status < 500 ? { code: 'invalid_request', message: e.message } : { code: 'internal', message: 'internal error' };
+  }
+}
+
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = newRouter();
 
   app.use(async (c, next) => {
-    c.set('requestId', crypto.randomUUID());
+    const requestId = crypto.randomUUID();
+    c.set('requestId', requestId);
     await next();
+    c.res.headers.set('X-Request-Id', requestId);
   });
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => errorResponse(c, fromHttpException(new HTTPException(413), c)),
+    }),
+  );
 
-  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/healthz',
+      tags: ['Scheduler'],
+      summary: 'Liveness',
+      description: 'Answers 200 without a token and without touching a database.',
+      responses: { 200: { description: 'Alive.', content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } } } },
+    }),
+    (c) => c.json({ ok: true as const }, 200),
+  );
+  app.route('/v1/schedule/preview', schedulePreview);
+  app.route('/', docsRoutes(() => openApiDocument(app)));
 
-  const data = new Hono<AppEnv>();
-  data.use(async (c, next) => {
+  app.use('/v1/databases/*', async (c, next) => {
     const config = readConfig(c.env as unknown as Record<string, unknown>);
     if (!config.ok) return errorResponse(c, config.error);
     if (config.value.tokens.size === 0) {
@@ -34,23 +83,25 @@ export function createApp(): Hono<AppEnv> {
     c.set('grant', grant);
     await next();
   });
-  data.use('/databases/:db/*', async (c, next) => {
+  app.use('/v1/databases/:db/*', async (c, next) => {
     const name = c.req.param('db');
     const database = c.get('config').databases.get(name);
     if (!database || !mayUseDatabase(c.get('grant'), name)) {
-      return errorResponse(c, { code: 'not_found', message: `database "${name}" is not configured` });
+      return errorResponse(c, { code: 'not_found', message: `database ${JSON.stringify(name)} is not configured for this token` });
     }
     c.set('database', database);
     await next();
   });
-  data.route('/databases/:db/runs', runRoutes);
-  app.route('/v1', data);
+
+  for (const routes of [jobByNameRoutes, jobActionRoutes, jobRoutes, submitRoutes, runRoutes, statusRoutes]) app.route('/', routes);
 
   app.notFound((c) => errorResponse(c, { code: 'not_found', message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }));
   app.onError((e, c) => {
     if (e instanceof ApiFailure) return errorResponse(c, e.error);
-    console.error(`[api] request ${c.get('requestId')}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return errorResponse(c, { code: 'internal', message: `internal error (request id ${c.get('requestId')})` });
+    if (e instanceof HTTPException) return errorResponse(c, fromHttpException(e, c));
+    const requestId = c.get('requestId');
+    console.error(`[api] request ${requestId}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return errorResponse(c, { code: 'internal', message: `internal error (request id ${requestId})` });
   });
   return app;
 }

@@ -4,11 +4,15 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 export type ApiErrorCode =
   | 'invalid_request'
+  | 'invalid_schedule'
+  | 'invalid_timezone'
+  | 'never_fires'
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'unprocessable'
   | 'misconfigured'
   | 'no_tokens'
@@ -24,6 +28,9 @@ export interface ApiError {
 export function httpStatus(code: ApiErrorCode): ContentfulStatusCode {
   switch (code) {
     case 'invalid_request':
+    case 'invalid_schedule':
+    case 'invalid_timezone':
+    case 'never_fires':
       return 400;
     case 'unauthorized':
       return 401;
@@ -35,6 +42,8 @@ export function httpStatus(code: ApiErrorCode): ContentfulStatusCode {
       return 409;
     case 'payload_too_large':
       return 413;
+    case 'unsupported_media_type':
+      return 415;
     case 'unprocessable':
       return 422;
     case 'misconfigured':

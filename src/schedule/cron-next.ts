@@ -10,7 +10,7 @@
 //   (`0 * * * *` runs every real hour).
 import { SECOND } from './civil-time';
 import { compileCron, nextMatchingWall, type CompiledCron } from './cron-match';
-import { offsetBefore, offsetSpanAt } from './time-zone';
+import { offsetBeforeSpan, offsetSpanAt } from './time-zone';
 import type { CronSchedule } from './types';
 
 const compiled = new WeakMap<CronSchedule, CompiledCron>();
@@ -30,7 +30,7 @@ export function nextCronInstant(c: CompiledCron, zone: string, after: number, li
   const first = Math.floor(after / SECOND) * SECOND + SECOND; // fires are whole seconds
   if (first > limit) return null;
   let span = offsetSpanAt(zone, first);
-  let previous = span.start === -Infinity ? span.offset : offsetBefore(zone, span.start);
+  let previous = offsetBeforeSpan(zone, span);
   for (;;) {
     const offset = span.offset;
     const from = Math.max(span.start, first);

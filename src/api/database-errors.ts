@@ -1,0 +1,49 @@
+// What the database says about a request, in HTTP terms. The SQL functions and triggers raise
+// SQLSTATEs whose messages name the key at fault (docs/job-keys.md); those messages are meant for
+// the caller and are passed on as they are. Anything else is a bug or an outage, never echoed.
+import type { ApiError } from './errors';
+
+interface DatabaseErrorFields {
+  code: string;
+  message: string;
+  detail?: string;
+  hint?: string;
+}
+
+/** The PostgreSQL error behind `e` (drizzle wraps driver errors in `cause`), if there is one. */
+export function databaseErrorOf(e: unknown): DatabaseErrorFields | null {
+  for (let current: unknown = e, depth = 0; current instanceof Error && depth < 4; depth++) {
+    const fields = current as Error & { code?: unknown; detail?: unknown; hint?: unknown };
+    if (typeof fields.code === 'string' && /^[0-9A-Z]{5}$/.test(fields.code)) {
+      return {
+        code: fields.code,
+        message: fields.message,
+        ...(typeof fields.detail === 'string' ? { detail: fields.detail } : {}),
+        ...(typeof fields.hint === 'string' ? { hint: fields.hint } : {}),
+      };
+    }
+    current = current.cause;
+  }
+  return null;
+}
+
+/**
+ * The API error for a SQLSTATE raised by bad input, or null for anything else (an unexpected
+ * failure, answered as a 500 without its text). Class 22 (data exception) and class 23 (integrity
+ * constraint) are the caller's input: 23505 is a taken name (409), the rest 400.
+ */
+export function apiErrorFromDatabase(e: unknown): ApiError | null {
+  const pg = databaseErrorOf(e);
+  if (!pg) return null;
+  // "Failing row contains (…)" repeats the whole row back: noise, and possibly large.
+  const detail = pg.detail && !pg.detail.startsWith('Failing row contains') ? pg.detail : undefined;
+  const details = { sqlstate: pg.code, ...(detail ? { detail } : {}), ...(pg.hint ? { hint: pg.hint } : {}) };
+  if (pg.code === '23505') return { code: 'conflict', message: pg.message, details };
+  if (pg.code === '42501') return { code: 'forbidden', message: pg.message, details };
+  if (pg.code === 'P0002') return { code: 'not_found', message: pg.message, details };
+  // 42704: a role named by run_as or owner does not exist; 2201B/2201G and friends sit in class 22.
+  if (pg.code.startsWith('22') || pg.code.startsWith('23') || pg.code === '42704') {
+    return { code: 'invalid_request', message: pg.message, details };
+  }
+  return null;
+}

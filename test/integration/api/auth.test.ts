@@ -1,0 +1,117 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, ALICE_TOKEN } from '../../setup/tokens';
+import { callApi } from '../support/api';
+import { resetDatabase } from '../support/database';
+import { callWithBindings, ensureRoles, request, type ErrorBody } from './support/fixtures';
+
+const DATA_ROUTES: Array<[string, string]> = [
+  ['GET', '/v1/databases/main/jobs'],
+  ['POST', '/v1/databases/main/jobs'],
+  ['GET', '/v1/databases/main/jobs/1'],
+  ['PATCH', '/v1/databases/main/jobs/1'],
+  ['DELETE', '/v1/databases/main/jobs/1'],
+  ['PUT', '/v1/databases/main/jobs/by-name/x'],
+  ['POST', '/v1/databases/main/jobs/1/run'],
+  ['POST', '/v1/databases/main/jobs/1/cancel'],
+  ['POST', '/v1/databases/main/submit'],
+  ['GET', '/v1/databases/main/runs'],
+  ['GET', '/v1/databases/main/runs/1'],
+  ['GET', '/v1/databases/main/status'],
+  ['POST', '/v1/databases/main/pause'],
+];
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+describe('bearer tokens', () => {
+  beforeAll(async () => {
+    await resetDatabase();
+    await ensureRoles();
+  });
+
+  it.each(DATA_ROUTES)('%s %s answers 401 with the error shape without a token', async (method, path) => {
+    const response = await callApi(path, { method });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('WWW-Authenticate')).toBe('Bearer');
+    expect(await response.json()).toEqual({
+      error: { code: 'unauthorized', message: 'a valid "Authorization: Bearer <token>" header is required' },
+    });
+  });
+
+  it.each([
+    ['a wrong token', { Authorization: 'Bearer not-a-token' }],
+    ['a Basic header', { Authorization: `Basic ${btoa(`${ADMIN_TOKEN}:x`)}` }],
+    ['"Bearer" alone', { Authorization: 'Bearer' }],
+    ['the token without the scheme', { Authorization: ADMIN_TOKEN }],
+    ['a prefix of a valid token', { Authorization: `Bearer ${ADMIN_TOKEN.slice(0, -1)}` }],
+    ['a valid token with a suffix', { Authorization: `Bearer ${ADMIN_TOKEN}x` }],
+  ])('refuses %s with 401', async (_, headers) => {
+    const { status, body } = await request<ErrorBody>('GET', '/v1/databases/main/runs', { headers });
+    expect(status).toBe(401);
+    expect(body.error.code).toBe('unauthorized');
+  });
+
+  it('answers 404 for a database that is not configured, without saying more', async () => {
+    const { status, body } = await request<ErrorBody>('GET', '/v1/databases/other/runs', { token: ADMIN_TOKEN });
+    expect(status).toBe(404);
+    expect(body.error.message).toBe('database "other" is not configured for this token');
+  });
+
+  it('refuses every data route with 503 no_tokens when no token is configured, and still answers /healthz', async () => {
+    for (const [method, path] of DATA_ROUTES) {
+      const response = await callWithBindings({ EDGECRON_TOKENS: undefined }, path, { method, token: ADMIN_TOKEN });
+      expect(response.status, `${method} ${path}`).toBe(503);
+      expect(((await response.json()) as ErrorBody).error.code).toBe('no_tokens');
+    }
+    const health = await callWithBindings({ EDGECRON_TOKENS: undefined }, '/healthz');
+    expect(health.status).toBe(200);
+  });
+
+  it('accepts a token stored as its sha256 digest, and not the digest itself as a token', async () => {
+    const token = 'digest-stored-token-42';
+    const entry = `sha256:${await sha256Hex(token)}`;
+    const bindings = { EDGECRON_TOKENS: JSON.stringify({ [entry]: { role: 'postgres', admin: true } }) };
+    const ok = await callWithBindings(bindings, '/v1/databases/main/runs', { token });
+    expect(ok.status).toBe(200);
+    const digestAsToken = await callWithBindings(bindings, '/v1/databases/main/runs', { token: entry });
+    expect(digestAsToken.status).toBe(401);
+  });
+
+  it('adds the tokens of EDGECRON_DEV_TOKENS to those of EDGECRON_TOKENS', async () => {
+    const bindings = { EDGECRON_DEV_TOKENS: JSON.stringify({ 'dev-token-for-carol': { role: 'carol' } }) };
+    expect((await callWithBindings(bindings, '/v1/databases/main/jobs', { token: 'dev-token-for-carol' })).status).toBe(200);
+    expect((await callWithBindings(bindings, '/v1/databases/main/jobs', { token: ADMIN_TOKEN })).status).toBe(200);
+  });
+
+  it('limits a token to the databases it lists', async () => {
+    const bindings = { EDGECRON_TOKENS: JSON.stringify({ 'other-db-token': { role: 'postgres', admin: true, databases: ['reports'] } }) };
+    const response = await callWithBindings(bindings, '/v1/databases/main/jobs', { token: 'other-db-token' });
+    expect(response.status).toBe(404);
+  });
+
+  it('answers 403 naming the role when the token\'s role does not exist in the database', async () => {
+    const bindings = { EDGECRON_TOKENS: JSON.stringify({ 'ghost-token': { role: 'ghost_role_x' } }) };
+    const response = await callWithBindings(bindings, '/v1/databases/main/jobs', { token: 'ghost-token' });
+    expect(response.status).toBe(403);
+    const body = (await response.json()) as ErrorBody;
+    expect(body.error.code).toBe('forbidden');
+    expect(body.error.message).toContain('"ghost_role_x"');
+  });
+
+  it('answers a misconfigured token table with 500 misconfigured, without echoing a token', async () => {
+    const bindings = { EDGECRON_TOKENS: JSON.stringify({ 'secret-token-value': { role: 7 } }) };
+    const response = await callWithBindings(bindings, '/v1/databases/main/jobs', { token: 'secret-token-value' });
+    expect(response.status).toBe(500);
+    const text = await response.text();
+    expect(text).toContain('misconfigured');
+    expect(text).not.toContain('secret-token-value');
+  });
+
+  it('lets a role token through to its own data', async () => {
+    const { status, body } = await request<{ jobs: unknown[] }>('GET', '/v1/databases/main/jobs', { token: ALICE_TOKEN });
+    expect(status).toBe(200);
+    expect(body.jobs).toEqual([]);
+  });
+});
