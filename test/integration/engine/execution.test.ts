@@ -161,9 +161,9 @@ describe('executing a run', () => {
     expect((await runsOf(fine))[0]?.status).toBe('succeeded');
   });
 
-  it('refuses to run a superuser job when allow_superuser_jobs is off', async () => {
-    await setSettings({ allow_superuser_jobs: false });
+  it('refuses to run a superuser job when allow_superuser_jobs was turned off after it was created', async () => {
     const job = await yearlyJob({ command: 'SELECT 1' });
+    await setSettings({ allow_superuser_jobs: false });
     await runOnce(job);
     expect((await runsOf(job))[0]).toMatchObject({ status: 'failed', error: { sqlstate: '42501' } });
     expect(await jobRow(job)).toMatchObject({ state: 'broken' });
