@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import { err, ok, type Result } from './result';
 
-const DATABASE_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
+// Short enough that "edgecron <name> run <id>" fits in application_name (63 bytes).
+const DATABASE_NAME = /^[a-z][a-z0-9_-]{0,29}$/;
 
 const TokenGrant = z
   .object({

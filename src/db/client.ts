@@ -65,7 +65,8 @@ export async function withClient<T>(
   try {
     return await use(client);
   } catch (e) {
-    if (isConnectionError(e)) broken = true;
+    // Whatever failed, the session may be in any state: never hand it to someone else.
+    broken = true;
     throw e;
   } finally {
     client.removeListener('error', listener);

@@ -1,70 +1,252 @@
-// Runs one claimed run on its own connection, as the job's owner, and records the outcome.
+// Runs one started run on its own connection, as the job's role, and reports how it ended.
+// It never throws and never reads the clock or the environment: both come in through `deps`.
 import type { Pool, PoolClient } from '@neondatabase/serverless';
-import { withClient } from '../db/client';
-import type { ClaimedRun } from '../db/queries/claim-due-runs';
-import type { RunError, RunResult } from '../db/schema';
+import { isConnectionError, withClient } from '../db/client';
+import type { StartedRun } from '../db/queries/dispatch-runs';
+import type { RunError, RunFallback, RunResult } from '../db/schema';
+import type { EndStatus, NextTimeOutcome } from '../master/finish-plan';
 import { toRunError, toRunResult } from './outcome';
 
 export interface ExecutorDeps {
   jobPool: Pool;
-  /** Called when the command is about to be sent; records `running` (control connection). */
-  onStart: (run: ClaimedRun, startedAt: Date, backendPid: number | null) => Promise<void>;
-  onFinish: (run: ClaimedRun, finishedAt: Date, outcome: ExecutionOutcome) => Promise<void>;
-  /** Resolves at `instant`; injected so the executor itself never reads the clock. */
+  database: string;
+  resultLimitBytes: number;
+  allowSuperuserJobs: boolean;
+  /** Resolves at `instant`. */
   waitUntil: (instant: Date) => Promise<void>;
   now: () => Date;
   log: (message: string) => void;
-  database: string;
-  resultLimitBytes: number;
+  /** Records that the command was sent (started_at, backend pid), while it runs. */
+  onStart: (runId: number, startedAt: Date, backendPid: number | null) => Promise<void>;
+  /** Cancels (or, when that was not enough, terminates) a backend from another connection. */
+  signal: (pid: number, how: 'cancel' | 'terminate') => Promise<void>;
+  /** How long after max_run_time the cancel, and after it the terminate, are sent. */
+  cancelGraceMs: number;
+  terminateGraceMs: number;
 }
 
-export type ExecutionOutcome =
-  | { status: 'succeeded'; result: RunResult }
-  | { status: 'failed'; error: RunError };
+/** What the master may do to a run while it executes. */
+export class Execution {
+  canceled = false;
+  timedOut = false;
+  backendPid: number | null = null;
+  constructor(readonly run: StartedRun) {}
+}
+
+export interface ExecutionReport {
+  status: EndStatus;
+  startedAt: Date | null;
+  backendPid: number | null;
+  result: RunResult | null;
+  error: RunError | null;
+  fallback: RunFallback | null;
+  reason: string | null;
+  nextTime: NextTimeOutcome;
+  /** The job cannot run at all (its role is gone, or not allowed): it should be broken. */
+  unrunnable: string | null;
+}
+
+const SQLSTATE_QUERY_CANCELED = '57014';
 
 /**
- * Prepares a session (application_name so a DBA finds the run in pg_stat_activity, and the
- * owner's role so `current_user` inside the job is the owner), waits for the slot's instant,
- * runs the command with the simple query protocol (so commands that cannot run in a
- * transaction block, such as VACUUM, work), then records the outcome. Never throws.
+ * Prepares a session (application_name so a DBA finds the run in pg_stat_activity; the job's
+ * role, so `current_user` inside the job is its owner or run_as; edgecron.job_id and
+ * edgecron.run_id; statement_timeout from max_run_time), evaluates the interval expression,
+ * waits for the run's instant, runs the commands (simple query protocol, so VACUUM and
+ * procedures that COMMIT work; each in its own transaction unless use_same_transaction),
+ * runs the fallback after a failure and the next-time statement after the run, and leaves
+ * the connection as it found it.
  */
-export async function executeRun(deps: ExecutorDeps, run: ClaimedRun): Promise<void> {
-  let outcome: ExecutionOutcome;
+export async function executeRun(deps: ExecutorDeps, execution: Execution): Promise<ExecutionReport> {
+  const run = execution.run;
+  const report: ExecutionReport = {
+    status: 'failed',
+    startedAt: null,
+    backendPid: null,
+    result: null,
+    error: null,
+    fallback: null,
+    reason: null,
+    nextTime: {},
+    unrunnable: null,
+  };
+  const timers: Array<ReturnType<typeof setTimeout>> = [];
   try {
-    outcome = await withClient(deps.jobPool, deps.log, async (client) => {
-      const session = await client.query<{ pid: number }>(
-        `SELECT set_config('application_name', $1, false), set_config('role', $2, false), pg_backend_pid() AS pid`,
-        [`edgecron ${deps.database} run ${run.runId}`, run.owner],
-      );
-      await deps.waitUntil(run.scheduledFor);
-      const started = deps.onStart(run, deps.now(), session.rows[0]?.pid ?? null);
-      let result: ExecutionOutcome;
-      try {
-        result = { status: 'succeeded', result: toRunResult(await client.query(run.command), deps.resultLimitBytes) };
-      } catch (e) {
-        result = { status: 'failed', error: toRunError(e) };
+    await withClient(deps.jobPool, deps.log, async (client) => {
+      const session = await client.query<{ pid: number; superuser: boolean | null }>(
+        `SELECT set_config('application_name', $1, false), set_config('role', $2, false),
+                set_config('edgecron.job_id', $3, false), set_config('edgecron.run_id', $4, false),
+                set_config('statement_timeout', $5, false), pg_backend_pid() AS pid,
+                (SELECT rolsuper FROM pg_roles WHERE rolname = $2) AS superuser`,
+        [
+          `edgecron ${deps.database} run ${run.runId}`,
+          run.role,
+          String(run.jobId),
+          String(run.runId),
+          run.maxRunTimeMs === null ? '0' : `${Math.max(1, Math.round(run.maxRunTimeMs))}ms`,
+        ],
+      ).catch((e: unknown) => {
+        if (!isConnectionError(e)) report.unrunnable = `cannot run as role "${run.role}": ${toRunError(e).message}`;
+        throw e;
+      });
+      const pid = session.rows[0]?.pid ?? null;
+      execution.backendPid = report.backendPid = pid;
+      if (session.rows[0]?.superuser === true && !deps.allowSuperuserJobs) {
+        report.unrunnable = `role "${run.role}" is a superuser and edgecron.settings.allow_superuser_jobs is off`;
+        report.error = { message: report.unrunnable, sqlstate: '42501' };
+        await resetSession(client);
+        return;
       }
-      await started;
+
+      if (run.intervalExpression !== null) {
+        report.nextTime = await evaluateNextTime(client, `SELECT (${run.intervalExpression})::timestamptz`, 'interval_expression', true);
+      }
+
+      await deps.waitUntil(run.startAfter);
+      if (execution.canceled) {
+        report.status = 'canceled';
+        report.reason = 'canceled before it started';
+        await resetSession(client);
+        return;
+      }
+      const startedAt = deps.now();
+      report.startedAt = startedAt;
+      const recordedStart = deps.onStart(run.runId, startedAt, pid).catch((e: unknown) => {
+        deps.log(`run ${run.runId}: could not record its start: ${e instanceof Error ? e.message : String(e)}`);
+      });
+      if (run.maxRunTimeMs !== null && pid !== null) {
+        const cancelAt = run.maxRunTimeMs + deps.cancelGraceMs;
+        timers.push(
+          setTimeout(() => {
+            execution.timedOut = true;
+            deps.signal(pid, 'cancel').catch(() => {});
+          }, cancelAt),
+          setTimeout(() => deps.signal(pid, 'terminate').catch(() => {}), cancelAt + deps.terminateGraceMs),
+        );
+      }
+
+      let failure: unknown = null;
+      try {
+        report.result = toRunResult(await runCommands(client, run), deps.resultLimitBytes);
+      } catch (e) {
+        failure = e;
+      }
+      for (const timer of timers.splice(0)) clearTimeout(timer);
+      await recordedStart;
+
+      if (failure === null) {
+        report.status = 'succeeded';
+      } else {
+        report.error = toRunError(failure);
+        report.status = endStatus(failure, execution);
+        if (isConnectionError(failure)) {
+          if (report.status === 'lost') report.reason = 'its connection closed while it ran';
+          if (report.status === 'timed_out') report.reason = `ran longer than max_run_time (${run.maxRunTimeMs} ms); its backend was terminated`;
+          throw failure; // the connection is gone: nothing more can run on it
+        }
+        if (report.status === 'canceled') report.reason = 'canceled while it ran';
+        if (report.status === 'timed_out') report.reason = `ran longer than max_run_time (${run.maxRunTimeMs} ms)`;
+        if (run.fallback !== null && report.status !== 'canceled') {
+          report.fallback = await runFallback(client, run.fallback);
+        }
+      }
+      if (run.nextTimeStatement !== null) {
+        await client.query('ROLLBACK');
+        report.nextTime = await evaluateNextTime(client, run.nextTimeStatement, 'next_time_statement', false);
+      }
       await resetSession(client);
-      return result;
     });
   } catch (e) {
-    // The session could not be prepared (e.g. the owner role is gone) or the connection broke.
-    outcome = { status: 'failed', error: toRunError(e) };
+    for (const timer of timers) clearTimeout(timer);
+    if (report.status !== 'lost' && report.startedAt === null) {
+      // The session could not be prepared, or the connection failed before the command.
+      report.status = isConnectionError(e) ? 'lost' : 'failed';
+      report.error = toRunError(e);
+      report.reason = isConnectionError(e) ? 'could not open or keep a connection' : report.reason;
+    }
   }
+  return report;
+}
+
+function endStatus(failure: unknown, execution: Execution): EndStatus {
+  if (execution.canceled) return 'canceled';
+  if (execution.timedOut) return isConnectionError(failure) || isCanceled(failure) ? 'timed_out' : 'failed';
+  if (isCanceled(failure)) {
+    // statement_timeout (set from max_run_time) cancels with the same SQLSTATE as a user cancel.
+    return /statement timeout/i.test((failure as Error).message) ? 'timed_out' : 'canceled';
+  }
+  return isConnectionError(failure) ? 'lost' : 'failed';
+}
+
+function isCanceled(e: unknown): boolean {
+  return e instanceof Error && (e as { code?: unknown }).code === SQLSTATE_QUERY_CANCELED;
+}
+
+async function runCommands(client: PoolClient, run: StartedRun): Promise<unknown> {
+  if (run.params !== null && run.commands.length === 1) {
+    // Parameters need the extended protocol: a single statement, bound as $1..$n.
+    return client.query(run.commands[0]!, run.params);
+  }
+  if (run.useSameTransaction && run.commands.length > 1) {
+    await client.query('BEGIN');
+    try {
+      let last: unknown;
+      for (const command of run.commands) last = await client.query(command);
+      await client.query('COMMIT');
+      return last;
+    } catch (e) {
+      if (!isConnectionError(e)) await client.query('ROLLBACK');
+      throw e;
+    }
+  }
+  let last: unknown;
+  for (const command of run.commands) last = await client.query(command);
+  return last;
+}
+
+async function runFallback(client: PoolClient, fallback: string): Promise<RunFallback> {
   try {
-    await deps.onFinish(run, deps.now(), outcome);
+    await client.query('ROLLBACK');
+    await client.query(fallback);
+    return { status: 'succeeded' };
   } catch (e) {
-    deps.log(`run ${run.runId}: could not record its outcome: ${e instanceof Error ? e.message : String(e)}`);
+    return { status: 'failed', error: toRunError(e) };
+  }
+}
+
+/**
+ * Runs SQL that gives the job's next start (first column of the first row). A timestamp sets
+ * it; NULL means "no more runs" for an interval expression and is an error for a
+ * next_time_statement (pgpro_scheduler marks the job broken); anything else breaks the job.
+ */
+async function evaluateNextTime(
+  client: PoolClient,
+  text: string,
+  what: 'interval_expression' | 'next_time_statement',
+  nullMeansDone: boolean,
+): Promise<NextTimeOutcome> {
+  try {
+    const result = await client.query({ text, rowMode: 'array' });
+    const value: unknown = (result.rows[0] as unknown[] | undefined)?.[0];
+    if (value instanceof Date && !Number.isNaN(value.getTime())) return { nextRunAt: value };
+    if ((value === null || value === undefined) && nullMeansDone) return { nextRunAt: null };
+    return { brokenReason: `${what} returned ${value === undefined ? 'no row' : JSON.stringify(value)}, not a timestamp` };
+  } catch (e) {
+    return { brokenReason: `${what} failed: ${toRunError(e).message}` };
   }
 }
 
 /**
  * Leaves the connection as it was found, whatever the job did to its session (an open
- * transaction, SET commands, temporary tables): the next run must not inherit any of it.
- * If this fails the connection is discarded by withClient.
+ * transaction, SET commands, its role, temporary tables): the next run must not inherit any
+ * of it. If this fails, withClient discards the connection.
  */
 async function resetSession(client: PoolClient): Promise<void> {
-  await client.query('ROLLBACK');
-  await client.query('DISCARD ALL');
+  try {
+    await client.query('DISCARD ALL');
+  } catch {
+    // The job left a transaction open (or failed inside one): DISCARD cannot run there.
+    await client.query('ROLLBACK');
+    await client.query('DISCARD ALL');
+  }
 }

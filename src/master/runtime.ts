@@ -1,68 +1,214 @@
-// The master's work for one database, around the pure decisions in timing.ts:
-// sync SQL changes → claim due slots → start them on the executor → say when to wake next.
+// The master's work for one database, around the pure decisions in timing.ts, dispatch-plan.ts
+// and finish-plan.ts: sync SQL changes → claim due slots → dispatch waiting runs → execute →
+// record → say when to wake next. Everything that must survive a restart is in the database.
 import type { Pool } from '@neondatabase/serverless';
 import { createDb, createPool, type Db } from '../db/client';
-import { claimDueRuns, type ClaimedRun } from '../db/queries/claim-due-runs';
-import { peekPendingWork } from '../db/queries/peek-work';
-import { finishRun, markRunStarted } from '../db/queries/record-run';
-import { loadUnsyncedJobs, saveJobTimings } from '../db/queries/sync-jobs';
+import { claimDueRuns } from '../db/queries/claim-due-runs';
+import { dispatchRuns, type StartedRun } from '../db/queries/dispatch-runs';
+import { finishRun, type FinishingJobRow, type FinishingRunRow, type RunEnd } from '../db/queries/finish-run';
+import {
+  cancelRequests,
+  findLostRuns,
+  loadStartupJobs,
+  purgeHistory,
+  queueStartupRuns,
+  renewLeases,
+  signalBackend,
+} from '../db/queries/maintenance';
+import { DEFAULT_DATABASE_SETTINGS, nextWork, peekWork, type DatabaseSettings } from '../db/queries/peek-work';
+import { markRunStarted } from '../db/queries/record-run';
+import { releaseDependents } from '../db/queries/release-dependents';
+import { loadChangedJobs, saveJobTimings } from '../db/queries/sync-jobs';
+import { toNullableDate, toNumber } from '../db/queries/rows';
 import type { DatabaseConfig } from '../env';
-import { executeRun, type ExecutorDeps } from '../executor/run-command';
-import type { MasterSettings } from './settings';
+import { Execution, executeRun, type ExecutionReport, type ExecutorDeps } from '../executor/run-command';
+import { chooseRuns } from './dispatch-plan';
+import { planFinish, type FinishPlan } from './finish-plan';
+import { scheduleOf } from './job-schedule';
 import { decideDueJob, nextWakeAt, timingForChangedJob } from './timing';
 
+/** How far ahead of a slot its run is claimed and its session prepared. */
+export const LOOKAHEAD_MS = 500;
+/** A slot claimed later than this after its time was missed (downtime, pause): misfire policy. */
+const MISFIRE_GRACE_MS = 5_000;
+const HEARTBEAT_EVERY_MS = 5_000;
+const PURGE_EVERY_MS = 60_000;
+const MAX_CLAIM_BATCHES_PER_TICK = 40;
+/** Connections for claiming, dispatching and recording: runs ending together record at once. */
+const CONTROL_CONNECTIONS = 10;
+const RECORD_RETRY_MS = [100, 500, 2_000];
+
+export interface RuntimeOptions {
+  database: DatabaseConfig;
+  wsProxy: string | undefined;
+  log: (message: string) => void;
+  /** Keeps the Durable Object alive while a run executes after the tick returned. */
+  keepAlive: (work: Promise<unknown>) => void;
+}
+
+export interface TickOptions {
+  /** A wake from the API or the watchdog: look at the database even in scale-to-zero mode. */
+  force: boolean;
+  /** When the alarm that caused this tick was set for (to measure how late it fired). */
+  expectedAt: Date | null;
+}
+
+export interface RuntimeStatus {
+  masterId: string;
+  startedAt: string;
+  lastTickAt: string | null;
+  lagMs: number;
+  running: number;
+  nextDue: string | null;
+  paused: boolean;
+  scaleToZero: boolean;
+  pollIntervalMs: number;
+  parallelism: number;
+}
+
 export class MasterRuntime {
+  readonly masterId = crypto.randomUUID();
+  readonly startedAt = new Date();
   readonly #database: DatabaseConfig;
-  readonly #settings: MasterSettings;
   readonly #log: (message: string) => void;
+  readonly #keepAlive: (work: Promise<unknown>) => void;
   readonly #controlPool: Pool;
   readonly #jobPool: Pool;
   readonly #db: Db;
+  #settings: DatabaseSettings = DEFAULT_DATABASE_SETTINGS;
+  readonly #executions = new Map<number, Execution>();
   readonly #inFlight = new Set<Promise<void>>();
+  /** Run ends that could not be recorded yet (database unreachable); retried every tick. */
+  readonly #unrecorded = new Map<number, { run: StartedRun; report: ExecutionReport }>();
+  #startupRunsQueued = false;
+  #maybeQueued = true;
+  #dispatching: Promise<void> | null = null;
+  #dispatchAgain = false;
+  #lastPeekAt = 0;
+  #lastHeartbeatAt = 0;
+  #lastLeaseRenewAt = 0;
+  #lastPurgeAt = 0;
+  #lastTickAt: Date | null = null;
+  #lagMs = 0;
+  #nextDue: Date | null | undefined;
 
-  constructor(database: DatabaseConfig, wsProxy: string | undefined, settings: MasterSettings, log: (m: string) => void) {
-    this.#database = database;
-    this.#settings = settings;
-    this.#log = log;
-    // Bookkeeping has its own connections, so jobs holding every job connection never
-    // stop the master from claiming, recording or answering.
-    this.#controlPool = createPool({ url: database.url, wsProxy, max: 2, onError: log });
-    this.#jobPool = createPool({ url: database.url, wsProxy, max: settings.parallelism, onError: log });
+  constructor(options: RuntimeOptions) {
+    this.#database = options.database;
+    this.#log = options.log;
+    this.#keepAlive = options.keepAlive;
+    // Bookkeeping has its own connections, so jobs holding every job connection never stop
+    // the master from claiming, recording or cancelling. The job pool's size is a ceiling;
+    // the database's `parallelism` setting is enforced by dispatch.
+    this.#controlPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: CONTROL_CONNECTIONS, onError: this.#log });
+    this.#jobPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: 1000, onError: this.#log });
     this.#db = createDb(this.#controlPool);
   }
 
-  get runningCount(): number {
-    return this.#inFlight.size;
+  status(): RuntimeStatus {
+    return {
+      masterId: this.masterId,
+      startedAt: this.startedAt.toISOString(),
+      lastTickAt: this.#lastTickAt?.toISOString() ?? null,
+      lagMs: this.#lagMs,
+      running: this.#executions.size,
+      nextDue: this.#nextDue?.toISOString() ?? null,
+      paused: this.#settings.paused,
+      scaleToZero: this.#settings.scaleToZero,
+      pollIntervalMs: this.#settings.pollIntervalMs,
+      parallelism: this.#settings.parallelism,
+    };
   }
 
   /** One tick at `now`; returns when the master should wake next. */
-  async tick(now: Date): Promise<Date> {
-    let work = await peekPendingWork(this.#db);
-    if (work.unsynced) {
-      await this.#syncChangedJobs(now);
-      work = await peekPendingWork(this.#db);
+  async tick(now: Date, options: TickOptions): Promise<Date> {
+    this.#lastTickAt = now;
+    this.#lagMs = options.expectedAt ? Math.max(0, now.getTime() - options.expectedAt.getTime()) : 0;
+    const settings = this.#settings;
+
+    // Scale-to-zero: while nothing runs and nothing is due before the next sync, make no round
+    // trip at all, so a database that suspends when idle is left asleep.
+    if (!options.force && settings.scaleToZero && this.#executions.size === 0 && this.#nextDue !== undefined) {
+      const syncAt = this.#lastPeekAt + settings.syncIntervalMs;
+      const dueAt = this.#nextDue === null ? Infinity : this.#nextDue.getTime() - LOOKAHEAD_MS;
+      if (now.getTime() < Math.min(syncAt, dueAt)) return new Date(Math.min(syncAt, dueAt));
     }
-    const horizon = new Date(now.getTime() + this.#settings.lookaheadMs);
-    if (work.nextDue !== null && work.nextDue <= horizon) {
-      const claimed = await claimDueRuns(this.#db, {
-        horizon,
-        limit: this.#settings.batchSize,
-        decide: (job) => decideDueJob(job, now),
-      });
-      for (const run of claimed) this.#start(run);
-      work = await peekPendingWork(this.#db);
+
+    const heartbeatDue = now.getTime() - this.#lastHeartbeatAt >= HEARTBEAT_EVERY_MS || settings.scaleToZero;
+    const work = await peekWork(
+      this.#db,
+      heartbeatDue
+        ? {
+            masterId: this.masterId,
+            database: this.#database.name,
+            startedAt: this.startedAt,
+            lagMs: this.#lagMs,
+            running: this.#executions.size,
+            nextDue: this.#nextDue ?? null,
+          }
+        : null,
+    );
+    this.#lastPeekAt = now.getTime();
+    if (heartbeatDue) this.#lastHeartbeatAt = now.getTime();
+    this.#settings = work.settings;
+    const s = work.settings;
+
+    let { nextDue, nextQueued } = work;
+    await this.#recordPendingEnds();
+    if (!this.#startupRunsQueued) await this.#queueStartupRuns();
+    if (work.waiting) await releaseDependents(this.#db);
+    if (work.unsynced || work.waiting) {
+      if (work.unsynced) await this.#syncChangedJobs(now);
+      // What just became due (a job submitted a moment ago) is claimed in this same tick.
+      ({ nextDue, nextQueued } = await nextWork(this.#db));
     }
-    return nextWakeAt({
-      now,
-      nextDue: work.nextDue,
-      pollIntervalMs: this.#settings.pollIntervalMs,
-      lookaheadMs: this.#settings.lookaheadMs,
-    });
+    if (work.cancelRequested) await this.#cancelRequested();
+    if (work.leaseExpired) await this.#reclaimLostRuns();
+    if (this.#executions.size > 0 && now.getTime() - this.#lastLeaseRenewAt >= s.leaseMs / 3) {
+      await renewLeases(this.#db, this.masterId, s.leaseMs);
+      this.#lastLeaseRenewAt = now.getTime();
+    }
+
+    if (!s.paused) {
+      const horizon = new Date(now.getTime() + LOOKAHEAD_MS);
+      let claimed = 0;
+      if (nextDue !== null && nextDue <= horizon) {
+        for (let batch = 0; batch < MAX_CLAIM_BATCHES_PER_TICK; batch++) {
+          const count = await claimDueRuns(this.#db, {
+            horizon,
+            limit: s.claimBatch,
+            decide: (job) => decideDueJob(job, now, MISFIRE_GRACE_MS, s.timezone),
+          });
+          claimed += count;
+          if (count < s.claimBatch) break;
+        }
+      }
+      if (claimed > 0 || (nextQueued !== null && nextQueued <= horizon)) {
+        this.#maybeQueued = true;
+        await this.#dispatch(now);
+      }
+      if (claimed > 0) ({ nextDue, nextQueued } = await nextWork(this.#db));
+    }
+    if (now.getTime() - this.#lastPurgeAt >= PURGE_EVERY_MS) {
+      this.#lastPurgeAt = now.getTime();
+      await purgeHistory(this.#db, { maxAgeMs: s.retentionAgeMs, maxRuns: s.retentionMaxRuns, batch: 1_000 });
+    }
+
+    this.#nextDue = nextDue;
+    // Queued runs whose time has come but that wait for a free slot are started when a run
+    // ends; only those waiting for a later time (retries) set the alarm.
+    const waitingUntil = nextQueued !== null && nextQueued > now ? nextQueued : null;
+    const earliest = [s.paused ? null : nextDue, s.paused ? null : waitingUntil]
+      .filter((d): d is Date => d !== null)
+      .sort((a, b) => a.getTime() - b.getTime())[0];
+    const idleMs = s.scaleToZero && this.#executions.size === 0 ? s.syncIntervalMs : s.pollIntervalMs;
+    return nextWakeAt({ now, nextDue: earliest ?? null, idleMs, lookaheadMs: LOOKAHEAD_MS });
   }
 
-  /** Waits for every run started so far to be recorded. */
+  /** Waits until every run started so far has ended and been recorded. */
   async settle(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+    while (this.#inFlight.size > 0 || this.#dispatching) {
+      await Promise.all([...this.#inFlight, this.#dispatching]);
+    }
   }
 
   async close(): Promise<void> {
@@ -71,27 +217,179 @@ export class MasterRuntime {
 
   async #syncChangedJobs(now: Date): Promise<void> {
     for (;;) {
-      const jobs = await loadUnsyncedJobs(this.#db, this.#settings.batchSize);
+      const jobs = await loadChangedJobs(this.#db, this.#settings.claimBatch);
       if (jobs.length === 0) return;
-      await saveJobTimings(this.#db, jobs.map((job) => timingForChangedJob(job, now)));
-      if (jobs.length < this.#settings.batchSize) return;
+      await saveJobTimings(this.#db, jobs.map((job) => timingForChangedJob(job, now, this.#settings.timezone)));
+      if (jobs.length < this.#settings.claimBatch) return;
     }
   }
 
-  #start(run: ClaimedRun): void {
-    const deps: ExecutorDeps = {
+  async #queueStartupRuns(): Promise<void> {
+    const rows = await loadStartupJobs(this.#db);
+    const ids = rows
+      .filter((r) => {
+        const parsed = scheduleOf(
+          {
+            schedule: (r.schedule as string | null) ?? null,
+            rule: r.rule ?? null,
+            dates: (r.dates as Array<Date | string> | null) ?? null,
+            timezone: (r.timezone as string | null) ?? null,
+            dayMatch: (r.day_match as 'any' | 'all' | null) ?? null,
+            startAt: toNullableDate(r.start_at),
+            endAt: toNullableDate(r.end_at),
+          },
+          this.#settings.timezone,
+        );
+        return parsed?.ok === true && (parsed.value.kind === 'on_start' || (parsed.value.kind === 'cron' && parsed.value.alsoOnStart));
+      })
+      .map((r) => toNumber(r.id));
+    await queueStartupRuns(this.#db, ids);
+    this.#startupRunsQueued = true;
+  }
+
+  /** Starts waiting runs into free slots; calls made while one runs are folded into one more. */
+  #dispatch(now?: Date): Promise<void> {
+    if (this.#dispatching) {
+      this.#dispatchAgain = true;
+      return this.#dispatching;
+    }
+    this.#dispatching = (async () => {
+      do {
+        this.#dispatchAgain = false;
+        const at = now ?? new Date();
+        now = undefined;
+        const free = this.#settings.parallelism - this.#executions.size;
+        if (free <= 0 || this.#settings.paused || !this.#maybeQueued) continue;
+        const started = await dispatchRuns(this.#db, {
+          masterId: this.masterId,
+          horizon: new Date(at.getTime() + LOOKAHEAD_MS),
+          candidates: Math.max(16, free * 4),
+          leaseMs: this.#settings.leaseMs,
+          choose: (candidates) => chooseRuns(candidates, free, at),
+        });
+        // Fewer than the free slots: nothing more can start until something changes.
+        if (started.length < free) this.#maybeQueued = false;
+        for (const run of started) this.#execute(run);
+      } while (this.#dispatchAgain);
+    })()
+      .catch((e: unknown) => this.#log(`dispatch failed: ${message(e)}`))
+      .finally(() => {
+        this.#dispatching = null;
+      });
+    return this.#dispatching;
+  }
+
+  #execute(run: StartedRun): void {
+    const execution = new Execution(run);
+    this.#executions.set(run.runId, execution);
+    const work = executeRun(this.#executorDeps(), execution)
+      .then((report) => this.#recordEnd(run, report))
+      .catch((e: unknown) => this.#log(`run ${run.runId}: ${message(e)}`))
+      .finally(() => {
+        this.#executions.delete(run.runId);
+        this.#inFlight.delete(work);
+        this.#maybeQueued = true;
+        void this.#dispatch();
+      });
+    this.#inFlight.add(work);
+    this.#keepAlive(work);
+  }
+
+  #executorDeps(): ExecutorDeps {
+    return {
       jobPool: this.#jobPool,
       database: this.#database.name,
-      resultLimitBytes: this.#settings.resultLimitBytes,
-      log: this.#log,
-      now: () => new Date(),
+      resultLimitBytes: this.#settings.resultLimit,
+      allowSuperuserJobs: this.#settings.allowSuperuserJobs,
       waitUntil: (instant) => new Promise((resolve) => setTimeout(resolve, Math.max(0, instant.getTime() - Date.now()))),
-      onStart: async (r, startedAt, pid) => {
-        await markRunStarted(this.#db, r.runId, startedAt, pid);
-      },
-      onFinish: (r, finishedAt, outcome) => finishRun(this.#db, r.runId, finishedAt, outcome),
+      now: () => new Date(),
+      log: this.#log,
+      onStart: (runId, startedAt, pid) => markRunStarted(this.#db, runId, startedAt, pid),
+      signal: (pid, how) => signalBackend(this.#db, pid, how),
+      cancelGraceMs: 1_000,
+      terminateGraceMs: 5_000,
     };
-    const execution = executeRun(deps, run).finally(() => this.#inFlight.delete(execution));
-    this.#inFlight.add(execution);
+  }
+
+  /** Records a run's end, retrying briefly; if the database stays away, the next ticks retry. */
+  async #recordEnd(run: StartedRun, report: ExecutionReport): Promise<void> {
+    for (const delay of [0, ...RECORD_RETRY_MS]) {
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      try {
+        await this.#finish(run.runId, report);
+        this.#unrecorded.delete(run.runId);
+        return;
+      } catch (e) {
+        this.#log(`run ${run.runId}: could not record its end yet: ${message(e)}`);
+      }
+    }
+    this.#unrecorded.set(run.runId, { run, report });
+  }
+
+  async #recordPendingEnds(): Promise<void> {
+    for (const [runId, { report }] of this.#unrecorded) {
+      await this.#finish(runId, report);
+      this.#unrecorded.delete(runId);
+    }
+  }
+
+  #finish(runId: number, report: ExecutionReport): Promise<boolean> {
+    const end: RunEnd = {
+      runId,
+      status: report.status,
+      startedAt: report.startedAt,
+      backendPid: report.backendPid,
+      result: report.result,
+      error: report.error,
+      fallback: report.fallback,
+      reason: report.reason,
+    };
+    return finishRun(this.#db, end, (job, run) => this.#planFinish(job, run, report));
+  }
+
+  #planFinish(job: FinishingJobRow, run: FinishingRunRow, report: ExecutionReport): FinishPlan {
+    const parsed = scheduleOf(job, this.#settings.timezone);
+    const afterIntervalMs = parsed?.ok && parsed.value.kind === 'after' ? parsed.value.intervalMs : null;
+    const nextTime = report.unrunnable !== null ? { brokenReason: report.unrunnable } : report.nextTime;
+    // A job that cannot run at all (its role is gone) is not retried: it is broken at once.
+    const finishing = report.unrunnable !== null ? { ...job, maxAttempts: run.attempt, brokenAfter: null } : job;
+    return planFinish({ ...finishing, afterIntervalMs }, run, report.status, new Date(), nextTime, Math.random());
+  }
+
+  async #cancelRequested(): Promise<void> {
+    for (const { runId, backendPid } of await cancelRequests(this.#db, this.masterId)) {
+      const execution = this.#executions.get(runId);
+      if (!execution || execution.canceled) continue;
+      execution.canceled = true;
+      const pid = backendPid ?? execution.backendPid;
+      if (pid !== null) await signalBackend(this.#db, pid, 'cancel');
+    }
+  }
+
+  async #reclaimLostRuns(): Promise<void> {
+    for (const { runId, backendPid } of await findLostRuns(this.#db, this.#database.name)) {
+      if (this.#executions.has(runId)) continue; // ours and still executing: its lease is renewed
+      if (backendPid !== null) await signalBackend(this.#db, backendPid, 'terminate');
+      const report: ExecutionReport = {
+        status: 'lost',
+        startedAt: null,
+        backendPid: null,
+        result: null,
+        error: null,
+        fallback: null,
+        reason:
+          backendPid === null
+            ? 'its master stopped renewing its lease and its connection is gone'
+            : 'its master stopped renewing its lease; its backend was terminated',
+        nextTime: {},
+        unrunnable: null,
+      };
+      await this.#finish(runId, report);
+    }
   }
 }
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+

@@ -1,106 +1,107 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
-
-export interface DueJob {
-  id: number;
-  owner: string;
-  schedule: string | null;
-  timezone: string | null;
-  command: string;
-  nextRunAt: Date;
-}
-
-export interface ClaimedRun {
-  runId: number;
-  jobId: number;
-  owner: string;
-  command: string;
-  scheduledFor: Date;
-  attempt: number;
-}
-
-/** What the caller decided for one due job: the slot to run now and the job's next due time. */
-export interface ClaimDecision {
-  jobId: number;
-  slot: Date;
-  nextRunAt: Date | null;
-}
+import type { MisfirePolicy, OverlapPolicy } from '../schema';
+import type { ClaimDecision, DueJob } from '../../master/timing';
+import { toDate, toNullableDate, toNullableNumber, toNumber } from './rows';
 
 /**
- * Claims due slots exactly once, whatever races: the jobs are locked with FOR UPDATE SKIP
- * LOCKED (a second master skips them rather than waiting), each slot's run row is inserted
- * with ON CONFLICT DO NOTHING on (job_id, scheduled_for, attempt), and `next_run_at` moves on
- * in the same transaction. A master that claimed a slot and died leaves a queued run row,
- * never a second claim. `decide` is pure: it maps each due job to its slot and next due time.
+ * Claims due slots exactly once, whatever races (a retried alarm, the watchdog and an alarm
+ * at once, two masters on one database): due jobs are locked with FOR UPDATE SKIP LOCKED (a
+ * second master skips them instead of waiting), each slot's run row is inserted with ON
+ * CONFLICT DO NOTHING on (job_id, scheduled_for, attempt), and `next_run_at` moves on in the
+ * same transaction. A master that claimed a slot and died leaves a queued run, never a second
+ * claim. `decide` is pure: it applies the misfire and overlap policies to each due job.
+ * Returns how many jobs were claimed (a full batch means more may be due).
  */
 export async function claimDueRuns(
   db: Db,
   options: { horizon: Date; limit: number; decide: (job: DueJob) => ClaimDecision },
-): Promise<ClaimedRun[]> {
+): Promise<number> {
   return db.transaction(async (tx) => {
-    const due = await tx.execute<{
-      id: string | number;
-      owner: string;
-      schedule: string | null;
-      timezone: string | null;
-      command: string;
-      next_run_at: string | Date;
-    }>(sql`
-      SELECT id, owner, schedule, timezone, command, next_run_at
-        FROM edgecron.job
-       WHERE next_run_at <= ${options.horizon.toISOString()}::timestamptz
-         AND enabled AND state = 'active' AND revision = synced_revision
-       ORDER BY next_run_at
+    const due = await tx.execute<Record<string, unknown>>(sql`
+      SELECT j.id, j.revision, j.kind, j.owner, j.schedule, j.rule, j.dates, j.timezone, j.day_match,
+             j.start_at, j.end_at, j.next_run_at, j.anchor_at, j.last_finished_at, j.overlap,
+             j.max_instances, j.queue_limit, j.misfire, j.misfire_cap,
+             extract(epoch FROM j.max_wait) * 1000 AS max_wait_ms, j.queue, j.priority,
+             (j.interval_expression IS NOT NULL OR j.next_time_statement IS NOT NULL) AS next_time_from_sql,
+             (SELECT count(*) FROM edgecron.run AS r WHERE r.job_id = j.id AND r.status = 'running') AS running,
+             (SELECT count(*) FROM edgecron.run AS r WHERE r.job_id = j.id AND r.status = 'queued') AS queued
+        FROM edgecron.job AS j
+       WHERE j.next_run_at <= ${options.horizon.toISOString()}::timestamptz
+         AND j.enabled AND j.state = 'active' AND j.revision = j.synced_revision
+       ORDER BY j.next_run_at
        LIMIT ${options.limit}
-         FOR UPDATE SKIP LOCKED`);
-    if (due.rows.length === 0) return [];
+         FOR UPDATE OF j SKIP LOCKED`);
+    if (due.rows.length === 0) return 0;
 
-    const jobs = new Map<number, DueJob>();
-    for (const row of due.rows) {
-      const dueJob: DueJob = {
-        id: Number(row.id),
-        owner: row.owner,
-        schedule: row.schedule,
-        timezone: row.timezone,
-        command: row.command,
-        nextRunAt: new Date(row.next_run_at),
-      };
-      jobs.set(dueJob.id, dueJob);
-    }
-    const decisions = [...jobs.values()].map(options.decide);
-    const payload = JSON.stringify(
-      decisions.map((d) => ({
-        job_id: d.jobId,
-        slot: d.slot.toISOString(),
-        next_run_at: d.nextRunAt?.toISOString() ?? null,
-      })),
+    const decisions = due.rows.map((r) =>
+      options.decide({
+        id: toNumber(r.id),
+        revision: toNumber(r.revision),
+        kind: r.kind as DueJob['kind'],
+        owner: String(r.owner),
+        schedule: (r.schedule as string | null) ?? null,
+        rule: r.rule ?? null,
+        dates: (r.dates as Array<Date | string> | null) ?? null,
+        timezone: (r.timezone as string | null) ?? null,
+        dayMatch: (r.day_match as 'any' | 'all' | null) ?? null,
+        startAt: toNullableDate(r.start_at),
+        endAt: toNullableDate(r.end_at),
+        nextRunAt: toDate(r.next_run_at),
+        anchorAt: toDate(r.anchor_at),
+        lastFinishedAt: toNullableDate(r.last_finished_at),
+        overlap: r.overlap as OverlapPolicy,
+        maxInstances: toNumber(r.max_instances),
+        queueLimit: toNumber(r.queue_limit),
+        misfire: r.misfire as MisfirePolicy,
+        misfireCap: toNumber(r.misfire_cap),
+        maxWaitMs: toNullableNumber(r.max_wait_ms),
+        queue: (r.queue as string | null) ?? null,
+        priority: toNumber(r.priority),
+        nextTimeFromSql: r.next_time_from_sql === true,
+        running: toNumber(r.running),
+        queued: toNumber(r.queued),
+      }),
     );
 
-    const inserted = await tx.execute<{ id: string | number; job_id: string | number; scheduled_for: string | Date; attempt: number }>(sql`
-      INSERT INTO edgecron.run (job_id, owner, scheduled_for, attempt, status)
-      SELECT d.job_id, j.owner, d.slot, 1, 'queued'
-        FROM jsonb_to_recordset(${payload}::jsonb) AS d(job_id bigint, slot timestamptz, next_run_at timestamptz)
-        JOIN edgecron.job AS j ON j.id = d.job_id
-      ON CONFLICT (job_id, scheduled_for, attempt) DO NOTHING
-      RETURNING id, job_id, scheduled_for, attempt`);
+    const runs = decisions.flatMap((d) =>
+      d.runs.map((run) => ({
+        job_id: run.jobId,
+        owner: run.owner,
+        scheduled_for: run.scheduledFor.toISOString(),
+        status: run.status,
+        reason: run.reason,
+        queue: run.queue,
+        priority: run.priority,
+        not_after: run.notAfter?.toISOString() ?? null,
+      })),
+    );
+    if (runs.length > 0) {
+      await tx.execute(sql`
+        INSERT INTO edgecron.run (job_id, owner, scheduled_for, attempt, status, reason, queue, priority,
+                                  start_after, not_after, finished_at)
+        SELECT r.job_id, r.owner, r.scheduled_for, 1, r.status, r.reason, r.queue, r.priority,
+               r.scheduled_for, r.not_after, CASE WHEN r.status = 'queued' THEN NULL ELSE now() END
+          FROM jsonb_to_recordset(${JSON.stringify(runs)}::jsonb)
+               AS r(job_id bigint, owner text, scheduled_for timestamptz, status text, reason text,
+                    queue text, priority int, not_after timestamptz)
+        ON CONFLICT (job_id, scheduled_for, attempt) DO NOTHING`);
+    }
 
+    const jobs = decisions.map((d) => ({
+      id: d.jobId,
+      next_run_at: d.nextRunAt?.toISOString() ?? null,
+      last_slot: d.lastSlot.toISOString(),
+      state: d.state,
+      broken: d.brokenReason,
+    }));
     await tx.execute(sql`
       UPDATE edgecron.job AS j
-         SET next_run_at = d.next_run_at, last_scheduled_for = d.slot
-        FROM jsonb_to_recordset(${payload}::jsonb) AS d(job_id bigint, slot timestamptz, next_run_at timestamptz)
-       WHERE j.id = d.job_id`);
-
-    return inserted.rows.map((row) => {
-      const dueJob = jobs.get(Number(row.job_id));
-      if (!dueJob) throw new Error(`claimed run for job ${row.job_id} that was not locked`);
-      return {
-        runId: Number(row.id),
-        jobId: dueJob.id,
-        owner: dueJob.owner,
-        command: dueJob.command,
-        scheduledFor: new Date(row.scheduled_for),
-        attempt: row.attempt,
-      };
-    });
+         SET next_run_at = d.next_run_at, last_scheduled_for = d.last_slot, state = d.state,
+             broken_reason = CASE WHEN d.state = 'broken' THEN d.broken ELSE j.broken_reason END
+        FROM jsonb_to_recordset(${JSON.stringify(jobs)}::jsonb)
+             AS d(id bigint, next_run_at timestamptz, last_slot timestamptz, state text, broken text)
+       WHERE j.id = d.id`);
+    return decisions.length;
   });
 }

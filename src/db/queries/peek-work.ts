@@ -1,26 +1,133 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
+import { toDate, toNullableDate, toNumber } from './rows';
+
+export interface DatabaseSettings {
+  pollIntervalMs: number;
+  parallelism: number;
+  timezone: string;
+  paused: boolean;
+  scaleToZero: boolean;
+  syncIntervalMs: number;
+  resultLimit: number;
+  retentionAgeMs: number | null;
+  retentionMaxRuns: number | null;
+  leaseMs: number;
+  claimBatch: number;
+  allowSuperuserJobs: boolean;
+}
+
+/** The defaults of edgecron.settings, used until the row is read (or if it was deleted). */
+export const DEFAULT_DATABASE_SETTINGS: DatabaseSettings = {
+  pollIntervalMs: 1_000,
+  parallelism: 8,
+  timezone: 'UTC',
+  paused: false,
+  scaleToZero: false,
+  syncIntervalMs: 15 * 60_000,
+  resultLimit: 65_536,
+  retentionAgeMs: 30 * 24 * 3_600_000,
+  retentionMaxRuns: 1_000_000,
+  leaseMs: 30_000,
+  claimBatch: 500,
+  allowSuperuserJobs: true,
+};
 
 export interface PendingWork {
-  /** Earliest `next_run_at` of any active job, or null when nothing is scheduled. */
+  settings: DatabaseSettings;
+  /** Earliest `next_run_at` of any job, or null when nothing is scheduled. */
   nextDue: Date | null;
-  /** Whether some job was inserted or changed by SQL and needs its timing recomputed. */
+  /** Earliest `start_after` of a queued run (retries wait in the table), or null. */
+  nextQueued: Date | null;
+  /** Some job was inserted or changed and needs its timing recomputed. */
   unsynced: boolean;
+  /** Some one-time job waits for the jobs it depends on. */
+  waiting: boolean;
+  /** Some running run's lease has expired: its master may be gone. */
+  leaseExpired: boolean;
+  /** Some running run was asked to cancel. */
+  cancelRequested: boolean;
+  /** The database's clock when it answered. */
+  databaseNow: Date;
+}
+
+export interface Heartbeat {
+  masterId: string;
+  database: string;
+  startedAt: Date;
+  lagMs: number;
+  running: number;
+  nextDue: Date | null;
 }
 
 /**
- * One round trip that tells the master whether a tick has anything to do. Both parts are
- * answered from partial indexes (job_due_idx, job_unsynced_idx), so an idle tick costs the
- * same with ten jobs or a million.
+ * One round trip that tells the master what a tick has to do, with the database's settings,
+ * and (when `heartbeat` is given) records the master's heartbeat. Every part is answered from
+ * a partial index, so an idle tick costs the same with ten jobs or a million.
  */
-export async function peekPendingWork(db: Db): Promise<PendingWork> {
-  const result = await db.execute<{ next_due: string | Date | null; unsynced: boolean }>(sql`
-    SELECT (SELECT next_run_at FROM edgecron.job
-             WHERE next_run_at IS NOT NULL ORDER BY next_run_at LIMIT 1) AS next_due,
-           EXISTS (SELECT 1 FROM edgecron.job WHERE revision <> synced_revision) AS unsynced`);
-  const row = result.rows[0];
+export async function peekWork(db: Db, heartbeat: Heartbeat | null): Promise<PendingWork> {
+  const beat = heartbeat
+    ? sql`, beat AS (
+        INSERT INTO edgecron.master_heartbeat AS h
+               (master_id, database, started_at, last_tick_at, lag_ms, running, queued, next_due)
+        VALUES (${heartbeat.masterId}, ${heartbeat.database}, ${heartbeat.startedAt.toISOString()}::timestamptz,
+                now(), ${Math.round(heartbeat.lagMs)}, ${heartbeat.running},
+                (SELECT count(*) FROM edgecron.run WHERE status = 'queued'),
+                ${heartbeat.nextDue?.toISOString() ?? null}::timestamptz)
+        ON CONFLICT (master_id) DO UPDATE
+           SET last_tick_at = excluded.last_tick_at, lag_ms = excluded.lag_ms, running = excluded.running,
+               queued = excluded.queued, next_due = excluded.next_due)`
+    : sql``;
+  const result = await db.execute<Record<string, unknown>>(sql`
+    WITH one AS (SELECT 1) ${beat}
+    SELECT s.id IS NOT NULL AS has_settings,
+           extract(epoch FROM s.poll_interval) * 1000 AS poll_ms, s.parallelism, s.timezone, s.paused,
+           s.scale_to_zero, extract(epoch FROM s.sync_interval) * 1000 AS sync_ms, s.result_limit,
+           extract(epoch FROM s.retention_age) * 1000 AS retention_ms, s.retention_max_runs,
+           extract(epoch FROM s.lease) * 1000 AS lease_ms, s.claim_batch, s.allow_superuser_jobs,
+           (SELECT next_run_at FROM edgecron.job WHERE next_run_at IS NOT NULL ORDER BY next_run_at LIMIT 1) AS next_due,
+           (SELECT start_after FROM edgecron.run WHERE status = 'queued' ORDER BY start_after LIMIT 1) AS next_queued,
+           EXISTS (SELECT 1 FROM edgecron.job WHERE revision <> synced_revision) AS unsynced,
+           EXISTS (SELECT 1 FROM edgecron.job
+                    WHERE depends_on IS NOT NULL AND state = 'active' AND next_run_at IS NULL) AS waiting,
+           EXISTS (SELECT 1 FROM edgecron.run WHERE status = 'running' AND lease_until < now()) AS lease_expired,
+           EXISTS (SELECT 1 FROM edgecron.run WHERE status = 'running' AND cancel_requested) AS cancel_requested,
+           now() AS database_now
+      FROM one LEFT JOIN edgecron.settings AS s ON s.id`);
+  const row = result.rows[0] ?? {};
+  const settings: DatabaseSettings = row.has_settings
+    ? {
+        pollIntervalMs: toNumber(row.poll_ms),
+        parallelism: toNumber(row.parallelism),
+        timezone: String(row.timezone),
+        paused: row.paused === true,
+        scaleToZero: row.scale_to_zero === true,
+        syncIntervalMs: toNumber(row.sync_ms),
+        resultLimit: toNumber(row.result_limit),
+        retentionAgeMs: row.retention_ms == null ? null : toNumber(row.retention_ms),
+        retentionMaxRuns: row.retention_max_runs == null ? null : toNumber(row.retention_max_runs),
+        leaseMs: Math.max(1_000, toNumber(row.lease_ms)),
+        claimBatch: toNumber(row.claim_batch),
+        allowSuperuserJobs: row.allow_superuser_jobs === true,
+      }
+    : DEFAULT_DATABASE_SETTINGS;
   return {
-    nextDue: row?.next_due == null ? null : new Date(row.next_due),
-    unsynced: row?.unsynced === true,
+    settings,
+    nextDue: toNullableDate(row.next_due),
+    nextQueued: toNullableDate(row.next_queued),
+    unsynced: row.unsynced === true,
+    waiting: row.waiting === true,
+    leaseExpired: row.lease_expired === true,
+    cancelRequested: row.cancel_requested === true,
+    databaseNow: toDate(row.database_now ?? new Date(0)),
   };
+}
+
+/** Earliest due slot and earliest waiting run, after a claim or dispatch moved them. */
+export async function nextWork(db: Db): Promise<{ nextDue: Date | null; nextQueued: Date | null }> {
+  const result = await db.execute<Record<string, unknown>>(sql`
+    SELECT (SELECT next_run_at FROM edgecron.job WHERE next_run_at IS NOT NULL ORDER BY next_run_at LIMIT 1) AS next_due,
+           (SELECT start_after FROM edgecron.run WHERE status = 'queued' ORDER BY start_after LIMIT 1) AS next_queued`);
+  const row = result.rows[0] ?? {};
+  return { nextDue: toNullableDate(row.next_due), nextQueued: toNullableDate(row.next_queued) };
 }

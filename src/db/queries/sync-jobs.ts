@@ -1,38 +1,37 @@
-import { ne, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
+import type { JobState } from '../schema';
 import type { Db } from '../client';
-import { job } from '../schema';
+import type { ChangedJob, JobTiming } from '../../master/timing';
+import { toDate, toNullableDate, toNumber, toNumberArray } from './rows';
 
-export interface UnsyncedJob {
-  id: number;
-  revision: number;
-  schedule: string | null;
-  timezone: string | null;
-  enabled: boolean;
-  state: 'active' | 'broken' | 'done';
-  lastScheduledFor: Date | null;
+/** Jobs inserted or changed (by SQL or the API) whose timing the master has not computed yet. */
+export async function loadChangedJobs(db: Db, limit: number): Promise<ChangedJob[]> {
+  const result = await db.execute<Record<string, unknown>>(sql`
+    SELECT id, revision, kind, schedule, rule, dates, run_after, timezone, day_match, start_at, end_at,
+           enabled, state, depends_on, anchor_at, last_finished_at
+      FROM edgecron.job
+     WHERE revision <> synced_revision
+     ORDER BY id
+     LIMIT ${limit}`);
+  return result.rows.map((r) => ({
+    id: toNumber(r.id),
+    revision: toNumber(r.revision),
+    kind: r.kind as ChangedJob['kind'],
+    schedule: (r.schedule as string | null) ?? null,
+    rule: r.rule ?? null,
+    dates: (r.dates as Array<Date | string> | null) ?? null,
+    runAfter: toNullableDate(r.run_after),
+    timezone: (r.timezone as string | null) ?? null,
+    dayMatch: (r.day_match as 'any' | 'all' | null) ?? null,
+    startAt: toNullableDate(r.start_at),
+    endAt: toNullableDate(r.end_at),
+    enabled: r.enabled === true,
+    state: r.state as JobState,
+    dependsOn: toNumberArray(r.depends_on),
+    anchorAt: toDate(r.anchor_at),
+    lastFinishedAt: toNullableDate(r.last_finished_at),
+  }));
 }
-
-/** Jobs inserted or changed (by SQL or API) whose timing the master has not computed yet. */
-export async function loadUnsyncedJobs(db: Db, limit: number): Promise<UnsyncedJob[]> {
-  return db
-    .select({
-      id: job.id,
-      revision: job.revision,
-      schedule: job.schedule,
-      timezone: job.timezone,
-      enabled: job.enabled,
-      state: job.state,
-      lastScheduledFor: job.lastScheduledFor,
-    })
-    .from(job)
-    .where(ne(job.revision, job.syncedRevision))
-    .orderBy(job.id)
-    .limit(limit);
-}
-
-export type JobTiming =
-  | { id: number; revision: number; nextRunAt: Date | null }
-  | { id: number; revision: number; broken: string };
 
 /**
  * Stores the computed timing of each job in one statement, unless the row changed again since
@@ -44,15 +43,16 @@ export async function saveJobTimings(db: Db, timings: JobTiming[]): Promise<void
     id: t.id,
     revision: t.revision,
     next_run_at: 'broken' in t ? null : (t.nextRunAt?.toISOString() ?? null),
+    state: 'broken' in t ? 'broken' : t.state,
     broken: 'broken' in t ? t.broken : null,
   }));
   await db.execute(sql`
     UPDATE edgecron.job AS j
        SET next_run_at = u.next_run_at,
-           state = CASE WHEN u.broken IS NULL THEN j.state ELSE 'broken' END,
-           broken_reason = u.broken,
+           state = u.state,
+           broken_reason = CASE WHEN u.state = 'broken' THEN coalesce(u.broken, j.broken_reason) END,
            synced_revision = j.revision
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-           AS u(id bigint, revision bigint, next_run_at timestamptz, broken text)
+           AS u(id bigint, revision bigint, next_run_at timestamptz, state text, broken text)
      WHERE j.id = u.id AND j.revision = u.revision`);
 }
