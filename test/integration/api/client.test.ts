@@ -5,8 +5,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createEdgecronClient, EdgecronError, EdgecronTimeoutError } from '../../../src/client';
 import worker from '../../../src/index';
 import { ALICE_TOKEN } from '../../setup/tokens';
+import { ensureTestRoles } from '../support/roles';
 import { resetDatabase, sql } from '../support/database';
-import { ensureRoles, insertJobAs, insertRun } from './support/fixtures';
+import { insertJobAs, insertRun } from './support/fixtures';
 
 async function workerFetch(request: Request): Promise<Response> {
   const ctx = createExecutionContext();
@@ -20,7 +21,7 @@ const client = createEdgecronClient({ baseUrl: 'http://edgecron.test/', token: A
 describe('the typed client', () => {
   beforeEach(async () => {
     await resetDatabase();
-    await ensureRoles();
+    await ensureTestRoles();
   });
 
   it('creates, upserts, changes, lists and deletes jobs', async () => {

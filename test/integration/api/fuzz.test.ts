@@ -5,8 +5,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, ALICE_TOKEN, BOB_TOKEN } from '../../setup/tokens';
 import { callApi } from '../support/api';
+import { ensureTestRoles } from '../support/roles';
 import { resetDatabase, sql } from '../support/database';
-import { ensureRoles, insertJobAs } from './support/fixtures';
+import { insertJobAs } from './support/fixtures';
 
 const ROUTES: Array<[method: string, path: string, hasBody: boolean]> = [
   ['GET', '/jobs', false],
@@ -107,7 +108,7 @@ describe('fuzzing every route with malformed requests', () => {
   let sent = 0;
   beforeAll(async () => {
     await resetDatabase();
-    await ensureRoles();
+    await ensureTestRoles();
     for (const owner of ['postgres', 'alice', 'bob']) await insertJobAs(owner, { name: `seed-${owner}` });
   });
   afterAll(async () => {
