@@ -201,14 +201,10 @@ BEGIN
       END IF;
     END IF;
 
-    IF key = 'run_as' THEN
-      -- The owner must be allowed to act as run_as, and so must the caller (an admin acts for the owner).
-      IF NOT pg_has_role(job_owner, role_name, 'MEMBER') THEN
-        RAISE EXCEPTION 'run_as: the owner "%" is not a member of role "%"', job_owner, role_name USING ERRCODE = '42501';
-      END IF;
-      IF NOT engine AND NOT pg_has_role(me, role_name, 'MEMBER') AND NOT (admin AND job_owner <> me) THEN
-        RAISE EXCEPTION 'run_as: you ("%") are not a member of role "%"', me, role_name USING ERRCODE = '42501';
-      END IF;
+    -- The owner must be allowed to act as run_as. The caller is the owner, or an admin acting
+    -- for the owner (checked above), or the scheduler itself.
+    IF key = 'run_as' AND NOT pg_has_role(job_owner, role_name, 'MEMBER') THEN
+      RAISE EXCEPTION 'run_as: the owner "%" is not a member of role "%"', job_owner, role_name USING ERRCODE = '42501';
     END IF;
 
     -- The executor runs the job with SET ROLE: better to say now than to break the job later.
