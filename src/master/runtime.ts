@@ -5,7 +5,7 @@ import type { Pool } from '@neondatabase/serverless';
 import { createDb, createPool, type Db } from '../db/client';
 import { claimDueRuns } from '../db/queries/claim-due-runs';
 import { dispatchRuns, type StartedRun } from '../db/queries/dispatch-runs';
-import { finishRun, type FinishingJobRow, type FinishingRunRow, type RunEnd } from '../db/queries/finish-run';
+import { finishRuns, type FinishingJobRow, type FinishingRunRow, type RunEnd } from '../db/queries/finish-run';
 import {
   cancelRequests,
   findLostRuns,
@@ -36,7 +36,8 @@ const PURGE_EVERY_MS = 60_000;
 const MAX_CLAIM_BATCHES_PER_TICK = 40;
 /** Connections for claiming, dispatching and recording: runs ending together record at once. */
 const CONTROL_CONNECTIONS = 10;
-const RECORD_RETRY_MS = [100, 500, 2_000];
+/** Run ends written in one transaction at most. */
+const FINISH_BATCH = 500;
 
 export interface RuntimeOptions {
   database: DatabaseConfig;
@@ -79,7 +80,9 @@ export class MasterRuntime {
   readonly #executions = new Map<number, Execution>();
   readonly #inFlight = new Set<Promise<void>>();
   /** Run ends that could not be recorded yet (database unreachable); retried every tick. */
-  readonly #unrecorded = new Map<number, { run: StartedRun; report: ExecutionReport }>();
+  readonly #pendingEnds = new Map<number, { report: ExecutionReport; waiters: Array<() => void> }>();
+  #flushing: Promise<void> | null = null;
+  #flushAgain = false;
   #startupRunsQueued = false;
   #maybeQueued = true;
   #dispatching: Promise<void> | null = null;
@@ -153,7 +156,7 @@ export class MasterRuntime {
     const s = work.settings;
 
     let { nextDue, nextQueued } = work;
-    await this.#recordPendingEnds();
+    if (this.#pendingEnds.size > 0) await this.#flushEnds();
     if (!this.#startupRunsQueued) await this.#queueStartupRuns();
     if (work.waiting) await releaseDependents(this.#db);
     if (work.unsynced || work.waiting) {
@@ -206,8 +209,8 @@ export class MasterRuntime {
 
   /** Waits until every run started so far has ended and been recorded. */
   async settle(): Promise<void> {
-    while (this.#inFlight.size > 0 || this.#dispatching) {
-      await Promise.all([...this.#inFlight, this.#dispatching]);
+    while (this.#inFlight.size > 0 || this.#dispatching || this.#flushing) {
+      await Promise.all([...this.#inFlight, this.#dispatching, this.#flushing]);
     }
   }
 
@@ -283,7 +286,7 @@ export class MasterRuntime {
     const execution = new Execution(run);
     this.#executions.set(run.runId, execution);
     const work = executeRun(this.#executorDeps(), execution)
-      .then((report) => this.#recordEnd(run, report))
+      .then((report) => this.#recordEnd(run.runId, report))
       .catch((e: unknown) => this.#log(`run ${run.runId}: ${message(e)}`))
       .finally(() => {
         this.#executions.delete(run.runId);
@@ -311,40 +314,51 @@ export class MasterRuntime {
     };
   }
 
-  /** Records a run's end, retrying briefly; if the database stays away, the next ticks retry. */
-  async #recordEnd(run: StartedRun, report: ExecutionReport): Promise<void> {
-    for (const delay of [0, ...RECORD_RETRY_MS]) {
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-      try {
-        await this.#finish(run.runId, report);
-        this.#unrecorded.delete(run.runId);
-        return;
-      } catch (e) {
-        this.#log(`run ${run.runId}: could not record its end yet: ${message(e)}`);
-      }
-    }
-    this.#unrecorded.set(run.runId, { run, report });
+  /**
+   * Records a run's end. Ends that arrive while a batch is being written are written together
+   * in the next one, so runs ending in a burst cost a few round trips in all. If the database
+   * cannot be reached, the end stays pending (its run stays leased by this master) and every
+   * tick tries again. Resolves when the end was recorded or left pending.
+   */
+  #recordEnd(runId: number, report: ExecutionReport): Promise<void> {
+    return new Promise((resolve) => {
+      const pending = this.#pendingEnds.get(runId);
+      this.#pendingEnds.set(runId, { report, waiters: [...(pending?.waiters ?? []), resolve] });
+      void this.#flushEnds();
+    });
   }
 
-  async #recordPendingEnds(): Promise<void> {
-    for (const [runId, { report }] of this.#unrecorded) {
-      await this.#finish(runId, report);
-      this.#unrecorded.delete(runId);
+  #flushEnds(): Promise<void> {
+    if (this.#flushing) {
+      this.#flushAgain = true;
+      return this.#flushing;
     }
-  }
-
-  #finish(runId: number, report: ExecutionReport): Promise<boolean> {
-    const end: RunEnd = {
-      runId,
-      status: report.status,
-      startedAt: report.startedAt,
-      backendPid: report.backendPid,
-      result: report.result,
-      error: report.error,
-      fallback: report.fallback,
-      reason: report.reason,
-    };
-    return finishRun(this.#db, end, (job, run) => this.#planFinish(job, run, report));
+    this.#flushing = (async () => {
+      do {
+        this.#flushAgain = false;
+        const batch = [...this.#pendingEnds].slice(0, FINISH_BATCH);
+        if (batch.length === 0) break;
+        try {
+          await finishRuns(
+            this.#db,
+            batch.map(([runId, { report }]) => toRunEnd(runId, report)),
+            (job, run) => this.#planFinish(job, run, this.#pendingEnds.get(run.runId)!.report),
+          );
+        } catch (e) {
+          this.#log(`could not record ${batch.length} run end(s) yet: ${message(e)}`);
+          for (const [, { waiters }] of batch) for (const resolve of waiters.splice(0)) resolve();
+          break;
+        }
+        for (const [runId, { waiters }] of batch) {
+          this.#pendingEnds.delete(runId);
+          for (const resolve of waiters) resolve();
+        }
+        if (this.#pendingEnds.size > 0) this.#flushAgain = true;
+      } while (this.#flushAgain);
+    })().finally(() => {
+      this.#flushing = null;
+    });
+    return this.#flushing;
   }
 
   #planFinish(job: FinishingJobRow, run: FinishingRunRow, report: ExecutionReport): FinishPlan {
@@ -384,9 +398,22 @@ export class MasterRuntime {
         nextTime: {},
         unrunnable: null,
       };
-      await this.#finish(runId, report);
+      await this.#recordEnd(runId, report);
     }
   }
+}
+
+function toRunEnd(runId: number, report: ExecutionReport): RunEnd {
+  return {
+    runId,
+    status: report.status,
+    startedAt: report.startedAt,
+    backendPid: report.backendPid,
+    result: report.result,
+    error: report.error,
+    fallback: report.fallback,
+    reason: report.reason,
+  };
 }
 
 function message(e: unknown): string {
