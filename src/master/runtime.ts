@@ -22,7 +22,6 @@ import { loadChangedJobs, saveJobTimings } from '../db/queries/sync-jobs';
 import { toNullableDate, toNumber } from '../db/queries/rows';
 import type { DatabaseConfig } from '../env';
 import { Execution, executeRun, type ExecutionReport, type ExecutorDeps } from '../executor/run-command';
-import { chooseRuns } from './dispatch-plan';
 import { planFinish, type FinishPlan } from './finish-plan';
 import { scheduleOf } from './job-schedule';
 import { decideDueJob, nextWakeAt, timingForChangedJob } from './timing';
@@ -266,9 +265,9 @@ export class MasterRuntime {
         const started = await dispatchRuns(this.#db, {
           masterId: this.masterId,
           horizon: new Date(at.getTime() + LOOKAHEAD_MS),
+          free,
           candidates: Math.max(16, free * 4),
           leaseMs: this.#settings.leaseMs,
-          choose: (candidates) => chooseRuns(candidates, free, at),
         });
         // Fewer than the free slots: nothing more can start until something changes.
         if (started.length < free) this.#maybeQueued = false;

@@ -53,19 +53,37 @@ export async function finishRuns(
       fallback: e.fallback ?? null,
       reason: e.reason ?? null,
     }));
+    // One statement ends the runs and locks their jobs (FOR UPDATE, in id order, so two
+    // masters finishing runs of the same jobs cannot deadlock) for the decisions below.
     const ended = await tx.execute<Record<string, unknown>>(sql`
-      UPDATE edgecron.run AS r
-         SET status = e.status, finished_at = now(), lease_until = NULL,
-             started_at = coalesce(r.started_at, e.started_at), backend_pid = coalesce(r.backend_pid, e.backend_pid),
-             result = e.result, error = e.error, fallback = e.fallback, reason = coalesce(e.reason, r.reason)
-        FROM jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
-             AS e(id bigint, status text, started_at timestamptz, backend_pid int, result jsonb, error jsonb,
-                  fallback jsonb, reason text)
-       WHERE r.id = e.id AND r.status = 'running'
-      RETURNING r.id, r.job_id, r.attempt, r.scheduled_for, r.owner, r.queue, r.priority`);
-    if (ended.rows.length === 0) return { endedIds: [], dependents: false };
-    const runs = ended.rows
-      .map((r) => ({
+      WITH ended AS (
+        UPDATE edgecron.run AS r
+           SET status = e.status, finished_at = now(), lease_until = NULL,
+               started_at = coalesce(r.started_at, e.started_at), backend_pid = coalesce(r.backend_pid, e.backend_pid),
+               result = e.result, error = e.error, fallback = e.fallback, reason = coalesce(e.reason, r.reason)
+          FROM jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
+               AS e(id bigint, status text, started_at timestamptz, backend_pid int, result jsonb, error jsonb,
+                    fallback jsonb, reason text)
+         WHERE r.id = e.id AND r.status = 'running'
+        RETURNING r.id, r.job_id, r.attempt, r.scheduled_for, r.owner, r.queue, r.priority
+      ), jobs AS (
+        SELECT j.id, j.kind, j.state, j.schedule, j.rule, j.dates, j.timezone, j.day_match, j.start_at, j.end_at,
+               j.max_attempts, extract(epoch FROM j.retry_backoff) * 1000 AS retry_backoff_ms,
+               extract(epoch FROM j.retry_backoff_max) * 1000 AS retry_backoff_max_ms, j.broken_after,
+               j.consecutive_failures, j.delete_after_success, j.resubmit_at, j.resubmit_count, j.resubmit_limit,
+               j.interval_expression IS NOT NULL AS has_interval_expression
+          FROM edgecron.job AS j
+         WHERE j.id IN (SELECT job_id FROM ended)
+         ORDER BY j.id
+           FOR UPDATE
+      )
+      SELECT 'run' AS row_kind, to_jsonb(ended) AS data FROM ended
+      UNION ALL
+      SELECT 'job', to_jsonb(jobs) FROM jobs`);
+    const rows = ended.rows.map((r) => ({ kind: String(r.row_kind), data: r.data as Record<string, unknown> }));
+    const runs = rows
+      .filter((r) => r.kind === 'run')
+      .map(({ data: r }) => ({
         runId: toNumber(r.id),
         jobId: toNumber(r.job_id),
         attempt: toNumber(r.attempt),
@@ -75,17 +93,8 @@ export async function finishRuns(
         priority: toNumber(r.priority),
       }))
       .sort((a, b) => a.runId - b.runId);
-
-    // Locked in id order, so two masters finishing runs of the same jobs cannot deadlock.
-    const found = await tx.execute<Record<string, unknown>>(sql`
-      SELECT id, kind, state, schedule, rule, dates, timezone, day_match, start_at, end_at,
-             max_attempts, extract(epoch FROM retry_backoff) * 1000 AS retry_backoff_ms,
-             extract(epoch FROM retry_backoff_max) * 1000 AS retry_backoff_max_ms, broken_after,
-             consecutive_failures, delete_after_success, resubmit_at, resubmit_count, resubmit_limit,
-             interval_expression IS NOT NULL AS has_interval_expression
-        FROM edgecron.job WHERE id = ANY(${`{${[...new Set(runs.map((r) => r.jobId))].join(',')}}`}::bigint[])
-       ORDER BY id FOR UPDATE`);
-    const jobs = new Map(found.rows.map((j) => [toNumber(j.id), toFinishingJob(j)]));
+    if (runs.length === 0) return { endedIds: [], dependents: false };
+    const jobs = new Map(rows.filter((r) => r.kind === 'job').map(({ data: j }) => [toNumber(j.id), toFinishingJob(j)]));
 
     const changes = new Map<number, JobChange>();
     const retries: Array<Record<string, unknown>> = [];
@@ -115,19 +124,21 @@ export async function finishRuns(
       if (plan.dependents !== null) dependents = true;
     }
 
-    if (changes.size > 0) {
-      const rows = [...changes].map(([id, c]) => ({
-        id,
-        consecutive_failures: c.consecutiveFailures,
-        last_finished_at: c.lastFinishedAt.toISOString(),
-        set_next: c.nextRunAt !== undefined,
-        next_run_at: c.nextRunAt?.toISOString() ?? null,
-        state: c.state ?? null,
-        broken_reason: c.brokenReason ?? null,
-        resubmit_count: c.resubmitCount ?? null,
-        clear_resubmit: c.clearResubmit === true,
-      }));
-      await tx.execute(sql`
+    // A job about to be deleted is not also updated (one row, one change per statement).
+    const rows2 = [...changes].filter(([id]) => !deletes.includes(id)).map(([id, c]) => ({
+      id,
+      consecutive_failures: c.consecutiveFailures,
+      last_finished_at: c.lastFinishedAt.toISOString(),
+      set_next: c.nextRunAt !== undefined,
+      next_run_at: c.nextRunAt?.toISOString() ?? null,
+      state: c.state ?? null,
+      broken_reason: c.brokenReason ?? null,
+      resubmit_count: c.resubmitCount ?? null,
+      clear_resubmit: c.clearResubmit === true,
+    }));
+    // One statement applies every decision: job changes, retry runs, deleted jobs.
+    await tx.execute(sql`
+      WITH changed AS (
         UPDATE edgecron.job AS j
            SET consecutive_failures = c.consecutive_failures,
                last_finished_at = c.last_finished_at,
@@ -136,23 +147,21 @@ export async function finishRuns(
                broken_reason = CASE WHEN c.state = 'broken' THEN c.broken_reason ELSE j.broken_reason END,
                resubmit_count = coalesce(c.resubmit_count, j.resubmit_count),
                resubmit_at = CASE WHEN c.clear_resubmit THEN NULL ELSE j.resubmit_at END
-          FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          FROM jsonb_to_recordset(${JSON.stringify(rows2)}::jsonb)
                AS c(id bigint, consecutive_failures int, last_finished_at timestamptz, set_next boolean,
                     next_run_at timestamptz, state text, broken_reason text, resubmit_count int, clear_resubmit boolean)
-         WHERE j.id = c.id`);
-    }
-    if (retries.length > 0) {
-      await tx.execute(sql`
+         WHERE j.id = c.id
+        RETURNING j.id
+      ), retried AS (
         INSERT INTO edgecron.run (job_id, owner, scheduled_for, attempt, status, reason, queue, priority, start_after)
         SELECT t.job_id, t.owner, t.scheduled_for, t.attempt, 'queued', t.reason, t.queue, t.priority, t.start_after
           FROM jsonb_to_recordset(${JSON.stringify(retries)}::jsonb)
                AS t(job_id bigint, owner text, scheduled_for timestamptz, attempt int, reason text, queue text,
                     priority int, start_after timestamptz)
-        ON CONFLICT (job_id, scheduled_for, attempt) DO NOTHING`);
-    }
-    if (deletes.length > 0) {
-      await tx.execute(sql`DELETE FROM edgecron.job WHERE id = ANY(${`{${deletes.join(',')}}`}::bigint[])`);
-    }
+        ON CONFLICT (job_id, scheduled_for, attempt) DO NOTHING
+        RETURNING id
+      )
+      DELETE FROM edgecron.job WHERE id = ANY(${`{${deletes.join(',')}}`}::bigint[])`);
     return { endedIds: runs.map((r) => r.runId), dependents };
   });
   if (outcome.dependents) await releaseDependents(db);
