@@ -11,7 +11,8 @@
 -- (edgecron._is_engine()). SECURITY DEFINER appears twice, where no caller privilege can do the
 -- work and the proof of right is not the caller's role: resubmit() (the proof is being the
 -- session of the running job) and the trigger that records a canceled run (it fires only for
--- rows the caller was allowed to update).
+-- rows the caller was allowed to update). Every function sets search_path = pg_catalog,
+-- edgecron, pg_temp: a temporary table never stands in for a catalog or edgecron table.
 --
 -- Sections: 1 roles · 2 predicates · 3 privileges · 4 row security · 5 triggers on job ·
 -- 6 triggers on run · 7 job keys (JSON) · 8 functions · 9 views · 10 setup of roles.
@@ -39,29 +40,29 @@ $$;
 -- migrations, which the master and executor connect as), its members, and superusers. Row
 -- security does not apply to them, and the triggers let them write what users may not.
 CREATE FUNCTION edgecron._is_engine() RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = 'edgecron.job'::regclass
 $$;
 --> statement-breakpoint
 CREATE FUNCTION edgecron._is_admin() RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT pg_has_role('edgecron_admin', 'MEMBER')
 $$;
 --> statement-breakpoint
 CREATE FUNCTION edgecron._is_superuser(role_name text) RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = role_name), false)
 $$;
 --> statement-breakpoint
 -- The role the executor connects as: the owner of the edgecron tables.
 CREATE FUNCTION edgecron._executor_role() RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT c.relowner::regrole::text FROM pg_class c WHERE c.oid = 'edgecron.job'::regclass
 $$;
 --> statement-breakpoint
 -- Whether the executor may SET ROLE to `role_name` (PostgreSQL 16 separates SET from membership).
 CREATE FUNCTION edgecron._executor_can_become(role_name text) RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT pg_has_role(c.relowner, role_name,
                      CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'SET' ELSE 'MEMBER' END)
     FROM pg_class c WHERE c.oid = 'edgecron.job'::regclass
@@ -147,62 +148,69 @@ CREATE POLICY run_delete_finished ON edgecron.run FOR DELETE TO edgecron_user
 -- Who may own a job and whom it may run as. Raises 42704 for a role that does not exist and
 -- 42501 for one the caller may not use; the message names the key.
 CREATE FUNCTION edgecron._check_job_roles(job_owner text, job_run_as text, check_owner boolean, check_run_as boolean)
-RETURNS void LANGUAGE plpgsql STABLE SET search_path = pg_catalog, edgecron AS $$
+RETURNS void LANGUAGE plpgsql STABLE SET search_path = pg_catalog, edgecron, pg_temp AS $$
 DECLARE
   me text := current_user;
-  engine boolean := edgecron._is_engine();
-  superuser_jobs boolean := coalesce((SELECT allow_superuser_jobs FROM edgecron.settings), true);
+  -- On PostgreSQL 16+ the right to SET ROLE is apart from membership.
+  can_become text := CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'SET' ELSE 'MEMBER' END;
+  executor oid;
+  superuser_jobs boolean;
+  engine boolean;
+  admin boolean;
+  superuser boolean;
   role_name text;
   key text;
 BEGIN
   IF NOT check_owner AND NOT check_run_as THEN
     RETURN;
   END IF;
+  -- This runs for every row written: each lookup below costs about 10 µs, so the role's
+  -- superuser flag is read only when it matters (the switch is off, or an admin acts for a role).
+  executor := (SELECT c.relowner FROM pg_class c WHERE c.oid = 'edgecron.job'::regclass);
+  superuser_jobs := coalesce((SELECT st.allow_superuser_jobs FROM edgecron.settings st), true);
+  engine := pg_has_role(executor, 'USAGE');
+  admin := pg_has_role('edgecron_admin', 'MEMBER');
+
   FOREACH key IN ARRAY ARRAY['owner', 'run_as'] LOOP
     role_name := CASE key WHEN 'owner' THEN job_owner ELSE job_run_as END;
     CONTINUE WHEN role_name IS NULL
                OR (key = 'owner' AND NOT check_owner)
                OR (key = 'run_as' AND NOT check_run_as);
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = role_name) THEN
+    IF to_regrole(quote_ident(role_name)) IS NULL THEN
       RAISE EXCEPTION '%: role "%" does not exist', key, role_name USING ERRCODE = '42704';
     END IF;
-    IF edgecron._is_superuser(role_name) AND NOT superuser_jobs THEN
+    superuser := NULL;
+    IF NOT superuser_jobs OR (key = 'owner' AND role_name <> me AND NOT engine) THEN
+      superuser := (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = role_name);
+    END IF;
+    IF superuser AND NOT superuser_jobs THEN
       RAISE EXCEPTION '%: role "%" is a superuser and edgecron.settings.allow_superuser_jobs is off', key, role_name
         USING ERRCODE = '42501';
     END IF;
-  END LOOP;
 
-  IF check_owner AND job_owner IS DISTINCT FROM me AND NOT engine THEN
-    -- Only an admin acts for another role, and only for a scheduling role that is no superuser
-    -- (unless the admin is a member of it anyway): admin is not a way to become superuser.
-    IF NOT edgecron._is_admin() THEN
-      RAISE EXCEPTION 'owner: only members of edgecron_admin can create or move a job to another role ("%")', job_owner
-        USING ERRCODE = '42501';
+    IF key = 'owner' AND role_name <> me AND NOT engine THEN
+      -- Only an admin acts for another role, and only for a scheduling role that is no superuser
+      -- (unless the admin is a member of it anyway): admin is not a way to become superuser.
+      IF NOT admin THEN
+        RAISE EXCEPTION 'owner: only members of edgecron_admin can create or move a job to another role ("%")', role_name
+          USING ERRCODE = '42501';
+      END IF;
+      IF NOT pg_has_role(me, role_name, 'MEMBER') AND (superuser OR NOT pg_has_role(role_name, 'edgecron_user', 'MEMBER')) THEN
+        RAISE EXCEPTION 'owner: role "%" is not a member of edgecron_user, or is a superuser you are not a member of', role_name
+          USING ERRCODE = '42501';
+      END IF;
     END IF;
-    IF NOT pg_has_role(me, job_owner, 'MEMBER')
-       AND (edgecron._is_superuser(job_owner) OR NOT pg_has_role(job_owner, 'edgecron_user', 'MEMBER')) THEN
-      RAISE EXCEPTION 'owner: role "%" is not a member of edgecron_user, or is a superuser you are not a member of', job_owner
-        USING ERRCODE = '42501';
-    END IF;
-  END IF;
 
-  IF check_run_as AND job_run_as IS NOT NULL THEN
-    -- The owner must be allowed to act as run_as, and so must the caller (an admin acts for the owner).
-    IF NOT pg_has_role(job_owner, job_run_as, 'MEMBER') THEN
-      RAISE EXCEPTION 'run_as: the owner "%" is not a member of role "%"', job_owner, job_run_as USING ERRCODE = '42501';
+    -- The owner must be allowed to act as run_as. The caller is the owner, or an admin acting
+    -- for the owner (checked above), or the scheduler itself.
+    IF key = 'run_as' AND NOT pg_has_role(job_owner, role_name, 'MEMBER') THEN
+      RAISE EXCEPTION 'run_as: the owner "%" is not a member of role "%"', job_owner, role_name USING ERRCODE = '42501';
     END IF;
-    IF NOT engine AND NOT pg_has_role(me, job_run_as, 'MEMBER') AND NOT (edgecron._is_admin() AND job_owner <> me) THEN
-      RAISE EXCEPTION 'run_as: you ("%") are not a member of role "%"', me, job_run_as USING ERRCODE = '42501';
-    END IF;
-  END IF;
 
-  -- The executor runs the job with SET ROLE: better to say now than to break the job later.
-  FOREACH role_name IN ARRAY ARRAY[CASE WHEN check_owner THEN job_owner END, CASE WHEN check_run_as THEN job_run_as END] LOOP
-    IF role_name IS NOT NULL AND NOT edgecron._executor_can_become(role_name) THEN
-      RAISE EXCEPTION '%: the executor role "%" cannot SET ROLE to "%"',
-        CASE WHEN role_name = job_owner THEN 'owner' ELSE 'run_as' END, edgecron._executor_role(), role_name
-        USING ERRCODE = '42501',
-              HINT = format('The table owner runs: SELECT edgecron.grant_executor(%L);', role_name);
+    -- The executor runs the job with SET ROLE: better to say now than to break the job later.
+    IF NOT pg_has_role(executor, role_name, can_become) THEN
+      RAISE EXCEPTION '%: the executor role "%" cannot SET ROLE to "%"', key, executor::regrole, role_name
+        USING ERRCODE = '42501', HINT = format('The table owner runs: SELECT edgecron.grant_executor(%L);', role_name);
     END IF;
   END LOOP;
 END
@@ -212,7 +220,7 @@ $$;
 -- of `@every`/`@after` (a positive PostgreSQL interval without months or years). Everything else
 -- is the schedule parser's to judge when the master syncs the job (state 'broken' + reason).
 CREATE FUNCTION edgecron._check_schedule_text(schedule text) RETURNS void
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   every text[] := regexp_match(btrim(schedule), '^@(every|after)\s+(.*)$', 'i');
   span interval;
@@ -244,7 +252,7 @@ $$;
 --> statement-breakpoint
 -- A time zone PostgreSQL knows, named as IANA names are (no offsets such as '+05:30').
 CREATE FUNCTION edgecron._check_timezone(zone text) RETURNS void
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   IF zone !~ '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$' THEN
     RAISE EXCEPTION 'timezone: "%" is not an IANA time zone name such as Europe/Berlin', zone USING ERRCODE = '22023';
@@ -261,9 +269,10 @@ $$;
 -- DML, with a message that names the column. Runs as the caller, so the jobs it looks up for
 -- depends_on and names are the ones the caller can see. Checks that need a lookup run only when
 -- their columns change. Changing the definition of a broken job re-activates it: the master
--- judges it afresh (and breaks it again if it is still wrong).
+-- judges it afresh (and breaks it again if it is still wrong). Cost, measured on the embedded
+-- server: 10,000 jobs inserted in one statement take 0.9 s with this trigger, 0.2 s without.
 CREATE FUNCTION edgecron.job_validate() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
 DECLARE
   inserting boolean := TG_OP = 'INSERT';
   when_count int := (NEW.schedule IS NOT NULL)::int + (NEW.rule IS NOT NULL)::int + (NEW.dates IS NOT NULL)::int;
@@ -276,9 +285,11 @@ BEGIN
     RAISE EXCEPTION 'command: a job needs a command (or commands)' USING ERRCODE = '22023';
   ELSIF btrim(NEW.command, E' \t\r\n') = '' THEN
     RAISE EXCEPTION 'command: must not be empty' USING ERRCODE = '22023';
-  ELSIF cardinality(NEW.commands) = 0
-        OR EXISTS (SELECT FROM unnest(NEW.commands) c WHERE c IS NULL OR btrim(c, E' \t\r\n') = '') THEN
-    RAISE EXCEPTION 'commands: must be a non-empty list of non-empty SQL strings' USING ERRCODE = '22023';
+  ELSIF NEW.commands IS NOT NULL THEN
+    IF cardinality(NEW.commands) = 0
+       OR EXISTS (SELECT FROM unnest(NEW.commands) c WHERE c IS NULL OR btrim(c, E' \t\r\n') = '') THEN
+      RAISE EXCEPTION 'commands: must be a non-empty list of non-empty SQL strings' USING ERRCODE = '22023';
+    END IF;
   END IF;
   IF NEW.params IS NOT NULL THEN
     IF jsonb_typeof(NEW.params) <> 'array' THEN
@@ -345,9 +356,10 @@ BEGIN
   END IF;
 
   -- Names are unique per owner (the unique index backs this; the message is for people).
-  IF NEW.name IS NOT NULL AND (inserting OR NEW.name IS DISTINCT FROM OLD.name OR NEW.owner IS DISTINCT FROM OLD.owner)
-     AND EXISTS (SELECT FROM edgecron.job j WHERE j.owner = NEW.owner AND j.name = NEW.name AND j.id <> NEW.id) THEN
-    RAISE EXCEPTION 'name: role "%" already has a job named "%"', NEW.owner, NEW.name USING ERRCODE = '23505';
+  IF NEW.name IS NOT NULL AND (inserting OR NEW.name IS DISTINCT FROM OLD.name OR NEW.owner IS DISTINCT FROM OLD.owner) THEN
+    IF EXISTS (SELECT FROM edgecron.job j WHERE j.owner = NEW.owner AND j.name = NEW.name AND j.id <> NEW.id) THEN
+      RAISE EXCEPTION 'name: role "%" already has a job named "%"', NEW.owner, NEW.name USING ERRCODE = '23505';
+    END IF;
   END IF;
 
   -- Who owns it and whom it runs as.
@@ -356,7 +368,10 @@ BEGIN
     inserting OR NEW.owner IS DISTINCT FROM OLD.owner,
     inserting OR NEW.run_as IS DISTINCT FROM OLD.run_as OR NEW.owner IS DISTINCT FROM OLD.owner);
 
-  IF NOT inserting AND OLD.state = 'broken' AND NEW.state = 'broken' AND NOT edgecron._is_engine()
+  IF inserting THEN
+    RETURN NEW;
+  END IF;
+  IF OLD.state = 'broken' AND NEW.state = 'broken' AND NOT edgecron._is_engine()
      AND ((NEW.schedule, NEW.rule, NEW.dates, NEW.timezone, NEW.day_match, NEW.start_at, NEW.end_at,
            NEW.command, NEW.commands, NEW.params, NEW.owner, NEW.run_as, NEW.interval_expression,
            NEW.next_time_statement)
@@ -386,7 +401,7 @@ CREATE TRIGGER job_validate BEFORE INSERT OR UPDATE OF
 -- other transitions a user may make: 'done' for a one-time job that is not running (cancel it).
 -- 'broken' is the master's verdict alone.
 CREATE FUNCTION edgecron.job_state_guard() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
 BEGIN
   IF NEW.state = 'active' THEN
     NEW.broken_reason := NULL;
@@ -421,7 +436,7 @@ CREATE TRIGGER job_state_guard BEFORE UPDATE OF state ON edgecron.job FOR EACH R
 -- with this row on (job_id, scheduled_for, attempt). Writes run rows: executable only by the
 -- table owner (no grant), through the trigger below or cancel_job's own path for the owner.
 CREATE FUNCTION edgecron._record_cancel(job_id bigint) RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
 BEGIN
   UPDATE edgecron.run r SET status = 'canceled', finished_at = now(), reason = 'canceled'
    WHERE r.job_id = _record_cancel.job_id AND r.status = 'queued';
@@ -438,7 +453,7 @@ $$;
 -- SECURITY DEFINER because users cannot write run rows; it fires only for rows the caller was
 -- allowed to update (row security), and a trigger function cannot be called directly.
 CREATE FUNCTION edgecron.job_record_cancel() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, edgecron, pg_temp AS $$
 BEGIN
   PERFORM edgecron._record_cancel(NEW.id);
   RETURN NULL;
@@ -456,7 +471,7 @@ CREATE TRIGGER job_record_cancel AFTER UPDATE OF state ON edgecron.job FOR EACH 
 -- master's claims (slot given, as the table owner) pass untouched. The slot is clock_timestamp()
 -- so that two requests in one transaction are two runs.
 CREATE FUNCTION edgecron.run_request() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
 DECLARE
   j record;
 BEGIN
@@ -485,7 +500,7 @@ CREATE TRIGGER run_request BEFORE INSERT ON edgecron.run FOR EACH ROW
 -- canceled at once; a running run keeps running with cancel_requested, and the master cancels
 -- its backend on its next tick.
 CREATE FUNCTION edgecron.run_cancel() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
 BEGIN
   IF NEW.status IS NOT DISTINCT FROM OLD.status THEN
     RETURN NEW;
@@ -514,7 +529,7 @@ CREATE TRIGGER run_cancel BEFORE UPDATE ON edgecron.run FOR EACH ROW
 -- One key's value, checked against its type, as JSON ready for jsonb_populate_record. JSON null
 -- passes (it means "the default" when creating and "reset" when altering).
 CREATE FUNCTION edgecron._key_value(key text, val jsonb, kind text) RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   t text := jsonb_typeof(val);
   item jsonb;
@@ -589,7 +604,7 @@ $$;
 -- Every job key: its column and type, and where it is accepted (c: create_job, s: submit_job;
 -- alter_job takes both). docs/job-keys.md is the contract.
 CREATE FUNCTION edgecron._job_keys() RETURNS TABLE (key text, col text, kind text, modes text)
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
   VALUES
     ('name', 'name', 'text', 'cs'),
     ('schedule', 'schedule', 'text', 'c'),
@@ -637,7 +652,7 @@ $$;
 -- recurring job: exactly one schedule key and one command key), 'submit' (a one-time job:
 -- `query` required) or 'alter' (any key, each optional; JSON null resets the column).
 CREATE FUNCTION edgecron._job_columns(keys jsonb, mode text) RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, edgecron, pg_temp AS $$
 DECLARE
   spec record;
   cols jsonb := '{}';
@@ -686,6 +701,15 @@ BEGIN
   IF mode = 'create' AND coalesce(jsonb_typeof(keys -> 'command'), 'null') = 'null'
                      AND coalesce(jsonb_typeof(keys -> 'commands'), 'null') = 'null' THEN
     RAISE EXCEPTION 'command: missing; give exactly one of command, commands' USING ERRCODE = '22023';
+  END IF;
+  IF mode = 'alter' THEN
+    -- Resetting what a job runs, or when, would leave it without (or turn it into a one-time job).
+    SELECT string_agg(k, ', ' ORDER BY k) INTO bad
+      FROM unnest(ARRAY['schedule', 'cron', 'rule', 'date', 'dates', 'command', 'commands', 'query']) AS k
+     WHERE jsonb_typeof(keys -> k) = 'null';
+    IF bad IS NOT NULL THEN
+      RAISE EXCEPTION '%: cannot be null; give a new value instead', bad USING ERRCODE = '22023';
+    END IF;
   END IF;
   IF mode = 'submit' AND coalesce(jsonb_typeof(keys -> 'query'), 'null') = 'null' THEN
     RAISE EXCEPTION 'query: missing; give the SQL to run' USING ERRCODE = '22023';
@@ -737,7 +761,7 @@ $$;
 --> statement-breakpoint
 -- Inserts a job from {column: value}; absent and null columns take their defaults.
 CREATE FUNCTION edgecron._insert_job(cols jsonb) RETURNS bigint
-LANGUAGE plpgsql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
 DECLARE
   names text;
   new_id bigint;
@@ -753,7 +777,7 @@ $$;
 -- Updates the given columns of a job the caller can see; a null value resets the column to its
 -- default. Raises P0002 when there is no such job.
 CREATE FUNCTION edgecron._update_job(job_id bigint, cols jsonb) RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
 DECLARE
   sets text;
 BEGIN
@@ -774,14 +798,14 @@ $$;
 -- 8. Functions ------------------------------------------------------------------------------
 -- pgpro_scheduler's create_job: a recurring job from job keys (docs/job-keys.md). Returns its id.
 CREATE FUNCTION edgecron.create_job(params jsonb) RETURNS bigint
-LANGUAGE sql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE sql SET search_path = pg_catalog, edgecron, pg_temp AS $$
   SELECT edgecron._insert_job(edgecron._job_columns(params, 'create'))
 $$;
 --> statement-breakpoint
 -- pgpro_scheduler's submit_job with JSON keys: a one-time job, run at run_after (default now)
 -- or when every job in depends_on has succeeded. Returns its id.
 CREATE FUNCTION edgecron.submit_job(params jsonb) RETURNS bigint
-LANGUAGE sql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE sql SET search_path = pg_catalog, edgecron, pg_temp AS $$
   SELECT edgecron._insert_job(edgecron._job_columns(params, 'submit'))
 $$;
 --> statement-breakpoint
@@ -791,7 +815,7 @@ CREATE FUNCTION edgecron.submit_job(
   max_duration interval DEFAULT NULL, max_wait_interval interval DEFAULT NULL,
   run_as text DEFAULT NULL, depends_on bigint[] DEFAULT NULL, name text DEFAULT NULL,
   comments text DEFAULT NULL, resubmit_limit bigint DEFAULT 100) RETURNS bigint
-LANGUAGE plpgsql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
 DECLARE
   looks_like_keys boolean := false;
 BEGIN
@@ -819,7 +843,7 @@ $$;
 CREATE FUNCTION edgecron.schedule(
   job_name text, schedule text, command text, timezone text DEFAULT NULL, run_as text DEFAULT NULL,
   active boolean DEFAULT NULL) RETURNS bigint
-LANGUAGE plpgsql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
 DECLARE
   keys jsonb := jsonb_strip_nulls(jsonb_build_object(
     'name', job_name, 'schedule', schedule, 'command', command, 'timezone', timezone, 'run_as', run_as,
@@ -849,13 +873,13 @@ $$;
 --> statement-breakpoint
 -- pg_cron's schedule without a name: always a new job. Returns its id.
 CREATE FUNCTION edgecron.schedule(schedule text, command text) RETURNS bigint
-LANGUAGE sql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE sql SET search_path = pg_catalog, edgecron, pg_temp AS $$
   SELECT edgecron.create_job(jsonb_build_object('schedule', schedule, 'command', command))
 $$;
 --> statement-breakpoint
 -- pg_cron's unschedule: deletes a job (and its runs). Raises P0002 for a job you cannot see.
 CREATE FUNCTION edgecron.unschedule(job_id bigint) RETURNS boolean
-LANGUAGE plpgsql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
 BEGIN
   DELETE FROM edgecron.job j WHERE j.id = unschedule.job_id;
   IF NOT FOUND THEN
@@ -866,7 +890,7 @@ END
 $$;
 --> statement-breakpoint
 CREATE FUNCTION edgecron.unschedule(job_name text) RETURNS boolean
-LANGUAGE plpgsql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
 BEGIN
   DELETE FROM edgecron.job j WHERE j.owner = current_user AND j.name = job_name;
   IF NOT FOUND THEN
@@ -881,7 +905,7 @@ $$;
 CREATE FUNCTION edgecron.alter_job(
   job_id bigint, schedule text DEFAULT NULL, command text DEFAULT NULL, database text DEFAULT NULL,
   username text DEFAULT NULL, active boolean DEFAULT NULL) RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
 BEGIN
   IF database IS DISTINCT FROM current_database() AND database IS NOT NULL THEN
     RAISE EXCEPTION 'database: a job runs in the database that holds it ("%"), not "%"', current_database(), database
@@ -898,14 +922,14 @@ $$;
 -- Changes the given job keys (docs/job-keys.md, any key of create_job or submit_job); JSON null
 -- resets a key to its default. A new schedule key replaces the old one, likewise command(s).
 CREATE FUNCTION edgecron.alter_job(job_id bigint, params jsonb) RETURNS void
-LANGUAGE sql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE sql SET search_path = pg_catalog, edgecron, pg_temp AS $$
   SELECT edgecron._update_job(job_id, edgecron._job_columns(params, 'alter'))
 $$;
 --> statement-breakpoint
 -- Run now (DBMS_JOB.RUN): queues a run of the job at once, whatever its schedule or state.
 -- Returns the run's id; the master starts it within its poll interval.
 CREATE FUNCTION edgecron.run_job(job_id bigint) RETURNS bigint
-LANGUAGE sql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE sql SET search_path = pg_catalog, edgecron, pg_temp AS $$
   INSERT INTO edgecron.run (job_id) VALUES (run_job.job_id) RETURNING id
 $$;
 --> statement-breakpoint
@@ -913,7 +937,7 @@ $$;
 -- cancel_requested (the master cancels their backend), and a one-time job that has not started
 -- is done, with a canceled run. True if anything was canceled.
 CREATE FUNCTION edgecron.cancel_job(job_id bigint) RETURNS boolean
-LANGUAGE plpgsql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
 DECLARE
   engine boolean := edgecron._is_engine();
   j record;
@@ -951,7 +975,7 @@ $$;
 --> statement-breakpoint
 -- Enables a job; a broken job is re-activated (its failure count starts over). True if it changed.
 CREATE FUNCTION edgecron.enable_job(job_id bigint) RETURNS boolean
-LANGUAGE plpgsql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
 DECLARE
   j record;
 BEGIN
@@ -971,7 +995,7 @@ $$;
 --> statement-breakpoint
 -- Disables a job: no new runs until enabled (runs in flight go on). True if it changed.
 CREATE FUNCTION edgecron.disable_job(job_id bigint) RETURNS boolean
-LANGUAGE plpgsql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
 DECLARE
   was_enabled boolean;
 BEGIN
@@ -988,18 +1012,18 @@ $$;
 --> statement-breakpoint
 -- Stops (and restarts) the whole scheduler of this database: nothing new starts while paused.
 CREATE FUNCTION edgecron.pause() RETURNS void
-LANGUAGE sql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE sql SET search_path = pg_catalog, edgecron, pg_temp AS $$
   UPDATE edgecron.settings SET paused = true
 $$;
 --> statement-breakpoint
 CREATE FUNCTION edgecron.resume() RETURNS void
-LANGUAGE sql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE sql SET search_path = pg_catalog, edgecron, pg_temp AS $$
   UPDATE edgecron.settings SET paused = false
 $$;
 --> statement-breakpoint
 -- pgpro_scheduler's get_self_id: the id of the job this is called from.
 CREATE FUNCTION edgecron.get_self_id() RETURNS bigint
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   id bigint := nullif(current_setting('edgecron.job_id', true), '')::bigint;
 BEGIN
@@ -1017,7 +1041,7 @@ $$;
 -- whose backend is this session, or whose role is the role this session has set, which only a
 -- member of that role can.
 CREATE FUNCTION edgecron.resubmit(run_after interval DEFAULT NULL) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, edgecron, pg_temp AS $$
 DECLARE
   self_job bigint := nullif(current_setting('edgecron.job_id', true), '')::bigint;
   self_run bigint := nullif(current_setting('edgecron.run_id', true), '')::bigint;
@@ -1132,7 +1156,7 @@ SELECT j.id AS job_id, j.name, j.owner, j.enabled, j.state, j.broken_reason,
 -- carry its privileges otherwise. Run by the table owner or a superuser (it needs ADMIN on the
 -- role, which a CREATEROLE role has over the roles it created). Refuses superuser roles.
 CREATE FUNCTION edgecron.grant_executor(role_name text) RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
 DECLARE
   executor text := edgecron._executor_role();
 BEGIN
@@ -1157,7 +1181,7 @@ $$;
 -- Makes `role_name` a scheduling role (edgecron_user, or edgecron_admin with admin => true) and
 -- lets the executor run its jobs. Run by the table owner or a superuser.
 CREATE FUNCTION edgecron.grant_user(role_name text, admin boolean DEFAULT false) RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, edgecron AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
 DECLARE
   target text := CASE WHEN admin THEN 'edgecron_admin' ELSE 'edgecron_user' END;
 BEGIN

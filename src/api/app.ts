@@ -6,6 +6,7 @@ import { HTTPException } from 'hono/http-exception';
 import { readConfig } from '../env';
 import { authenticate, mayUseDatabase } from './auth';
 import type { AppEnv } from './context';
+import { loggableError } from './database-errors';
 import { ApiFailure, errorResponse, type ApiError } from './errors';
 import { openApiDocument, docsRoutes } from './routes/docs';
 import { jobActionRoutes } from './routes/job-actions';
@@ -100,7 +101,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     if (e instanceof ApiFailure) return errorResponse(c, e.error);
     if (e instanceof HTTPException) return errorResponse(c, fromHttpException(e, c));
     const requestId = c.get('requestId');
-    console.error(`[api] request ${requestId}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    console.error(`[api] request ${requestId}: ${loggableError(e)}`);
     return errorResponse(c, { code: 'internal', message: `internal error (request id ${requestId})` });
   });
   return app;

@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import { sql } from 'drizzle-orm';
 import { createDb, createPool, isConnectionError, type Db } from '../db/client';
 import type { Config, DatabaseConfig, TokenGrant } from '../env';
-import { apiErrorFromDatabase, databaseErrorOf } from './database-errors';
+import { apiErrorFromDatabase, databaseErrorOf, loggableError, rootCause } from './database-errors';
 import { ApiFailure, fail } from './errors';
 
 export interface AppEnv {
@@ -44,12 +44,13 @@ export async function withDatabase<T>(c: Context<AppEnv>, use: (db: Db) => Promi
     return await use(createDb(pool));
   } catch (e) {
     if (e instanceof ApiFailure) throw e;
-    if (isConnectionError(e)) {
-      console.error(`[api] request ${requestId}: ${e instanceof Error ? e.message : String(e)}`);
-      return fail('database_unavailable', `database "${c.get('database').name}" cannot be reached; try again`);
-    }
     const known = apiErrorFromDatabase(e);
     if (known) throw new ApiFailure(known);
+    // Judged on the driver's own error: drizzle's wrapper quotes the request's SQL and values.
+    if (isConnectionError(rootCause(e))) {
+      console.error(`[api] request ${requestId}: ${loggableError(e)}`);
+      return fail('database_unavailable', `database "${c.get('database').name}" cannot be reached; try again`);
+    }
     throw e;
   } finally {
     closing = true;

@@ -47,3 +47,22 @@ export function apiErrorFromDatabase(e: unknown): ApiError | null {
   }
   return null;
 }
+
+/** The driver's error behind drizzle's "Failed query: …" wrapper, whose text holds the query and its parameters. */
+export function rootCause(e: unknown): unknown {
+  return e instanceof Error && /^Failed query:/.test(e.message) && e.cause !== undefined ? e.cause : e;
+}
+
+/**
+ * An unexpected error as it may be logged: drizzle's "Failed query: … params: …" text carries
+ * the request's values (job SQL may hold secrets), so for a database error only its SQLSTATE
+ * and PostgreSQL's message are kept.
+ */
+export function loggableError(e: unknown): string {
+  const pg = databaseErrorOf(e);
+  if (pg) return `database error ${pg.code}: ${pg.message}`;
+  if (!(e instanceof Error)) return String(e);
+  const root = rootCause(e);
+  if (root !== e) return `${e.name}: query failed (${root instanceof Error ? root.message : String(root)})`;
+  return e.stack ?? e.message;
+}

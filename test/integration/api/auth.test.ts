@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, ALICE_TOKEN } from '../../setup/tokens';
+import { ADMIN_TOKEN, ALICE_TOKEN, BOB_TOKEN } from '../../setup/tokens';
 import { callApi } from '../support/api';
+import { ensureTestRoles } from '../support/roles';
 import { resetDatabase } from '../support/database';
-import { callWithBindings, ensureRoles, request, type ErrorBody } from './support/fixtures';
+import { callWithBindings, request, type ErrorBody } from './support/fixtures';
 
 const DATA_ROUTES: Array<[string, string]> = [
   ['GET', '/v1/databases/main/jobs'],
@@ -28,7 +29,7 @@ async function sha256Hex(text: string): Promise<string> {
 describe('bearer tokens', () => {
   beforeAll(async () => {
     await resetDatabase();
-    await ensureRoles();
+    await ensureTestRoles();
   });
 
   it.each(DATA_ROUTES)('%s %s answers 401 with the error shape without a token', async (method, path) => {
@@ -80,9 +81,27 @@ describe('bearer tokens', () => {
   });
 
   it('adds the tokens of EDGECRON_DEV_TOKENS to those of EDGECRON_TOKENS', async () => {
-    const bindings = { EDGECRON_DEV_TOKENS: JSON.stringify({ 'dev-token-for-carol': { role: 'carol' } }) };
-    expect((await callWithBindings(bindings, '/v1/databases/main/jobs', { token: 'dev-token-for-carol' })).status).toBe(200);
+    const bindings = { EDGECRON_DEV_TOKENS: JSON.stringify({ 'dev-token-for-bob': { role: 'bob' } }) };
+    expect((await callWithBindings(bindings, '/v1/databases/main/jobs', { token: 'dev-token-for-bob' })).status).toBe(200);
     expect((await callWithBindings(bindings, '/v1/databases/main/jobs', { token: ADMIN_TOKEN })).status).toBe(200);
+  });
+
+  it('answers 403 for a token whose role is not a scheduling role (not in edgecron_user)', async () => {
+    const bindings = { EDGECRON_TOKENS: JSON.stringify({ 'carol-token': { role: 'carol' } }) };
+    const response = await callWithBindings(bindings, '/v1/databases/main/jobs', { token: 'carol-token' });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as ErrorBody).error.code).toBe('forbidden');
+  });
+
+  it('lets an admin token whose role is in edgecron_admin (not a superuser) see every role and pause', async () => {
+    const bindings = { EDGECRON_TOKENS: JSON.stringify({ 'dana-token': { role: 'dana', admin: true } }) };
+    await request('POST', '/v1/databases/main/jobs', { token: ALICE_TOKEN, body: { name: 'for-dana', cron: '0 3 * * *', command: 'SELECT 1' } });
+    const jobs = await callWithBindings(bindings, '/v1/databases/main/jobs?owner=alice', { token: 'dana-token' });
+    expect(((await jobs.json()) as { jobs: Array<{ name: string }> }).jobs.map((j) => j.name)).toContain('for-dana');
+    const paused = await callWithBindings(bindings, '/v1/databases/main/pause', { token: 'dana-token', method: 'POST' });
+    expect(paused.status).toBe(200);
+    const resumed = await callWithBindings(bindings, '/v1/databases/main/resume', { token: 'dana-token', method: 'POST' });
+    expect(resumed.status).toBe(200);
   });
 
   it('limits a token to the databases it lists', async () => {
@@ -110,8 +129,11 @@ describe('bearer tokens', () => {
   });
 
   it('lets a role token through to its own data', async () => {
-    const { status, body } = await request<{ jobs: unknown[] }>('GET', '/v1/databases/main/jobs', { token: ALICE_TOKEN });
+    await request('POST', '/v1/databases/main/jobs', { token: BOB_TOKEN, body: { cron: '0 3 * * *', command: 'SELECT 1' } });
+    await request('POST', '/v1/databases/main/jobs', { token: ALICE_TOKEN, body: { cron: '0 3 * * *', command: 'SELECT 1' } });
+    const { status, body } = await request<{ jobs: Array<{ owner: string }> }>('GET', '/v1/databases/main/jobs', { token: ALICE_TOKEN });
     expect(status).toBe(200);
-    expect(body.jobs).toEqual([]);
+    expect(body.jobs.length).toBeGreaterThan(0);
+    expect(body.jobs.every((j) => j.owner === 'alice')).toBe(true);
   });
 });

@@ -5,8 +5,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createEdgecronClient, EdgecronError, EdgecronTimeoutError } from '../../../src/client';
 import worker from '../../../src/index';
 import { ALICE_TOKEN } from '../../setup/tokens';
+import { ensureTestRoles } from '../support/roles';
 import { resetDatabase, sql } from '../support/database';
-import { ensureRoles, insertJobAs, insertRun } from './support/fixtures';
+import { insertJobAs, insertRun } from './support/fixtures';
 
 async function workerFetch(request: Request): Promise<Response> {
   const ctx = createExecutionContext();
@@ -20,7 +21,7 @@ const client = createEdgecronClient({ baseUrl: 'http://edgecron.test/', token: A
 describe('the typed client', () => {
   beforeEach(async () => {
     await resetDatabase();
-    await ensureRoles();
+    await ensureTestRoles();
   });
 
   it('creates, upserts, changes, lists and deletes jobs', async () => {
@@ -35,14 +36,16 @@ describe('the typed client', () => {
     expect((await client.listJobs()).jobs).toEqual([]);
   });
 
-  it('submits a one-time job and answers its id', async () => {
-    const submitted = await client.submit({ query: 'SELECT $1::int * 2 AS doubled', params: [21] });
-    expect(submitted.id).toBeGreaterThan(0);
-    expect((await client.getJob(submitted.id)).params).toEqual([21]);
+  it('submits a job and waits for its outcome: the master runs it at once, as the token\'s role', async () => {
+    const { id, status } = await client.submit({ query: 'SELECT $1::int * 2 AS doubled, current_user AS who', params: [21] });
+    expect(status).toBe('pending');
+    const job = await client.waitForJob(id, { timeoutMs: 20_000, intervalMs: 50 });
+    expect(job).toMatchObject({ status: 'succeeded', finished: true, state: 'done' });
+    expect(job.runs[0]?.result?.rows).toEqual([{ doubled: 42, who: 'alice' }]);
   });
 
-  it('waits for the outcome of a one-time job, polling until it has finished', async () => {
-    // The test plays the engine, which records the run a few polls later.
+  it('keeps polling until the job has finished', async () => {
+    // The test plays the engine, recording the outcome a few polls later (run_after keeps the master away).
     const id = await insertJobAs('alice', { schedule: null, run_after: '2099-01-01T00:00:00Z' });
     const waiting = client.waitForJob(id, { timeoutMs: 10_000, intervalMs: 20 });
     await new Promise((resolve) => setTimeout(resolve, 100));

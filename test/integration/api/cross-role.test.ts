@@ -2,8 +2,9 @@
 // as if they did not exist, and nothing of B's changes.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, ALICE_TOKEN, BOB_TOKEN } from '../../setup/tokens';
+import { ensureTestRoles } from '../support/roles';
 import { resetDatabase, sql } from '../support/database';
-import { ensureRoles, insertRun, request, type ErrorBody } from './support/fixtures';
+import { insertRun, request, type ErrorBody } from './support/fixtures';
 
 const DB = '/v1/databases/main';
 let bobJob: number;
@@ -16,7 +17,7 @@ const snapshot = async () =>
 describe('isolation between roles', () => {
   beforeAll(async () => {
     await resetDatabase();
-    await ensureRoles();
+    await ensureTestRoles();
     const made = await request<{ id: number }>('POST', `${DB}/jobs`, {
       token: BOB_TOKEN,
       body: { name: 'bobs-job', cron: '0 3 1 1 *', command: 'SELECT 1', comments: "bob's" },

@@ -77,3 +77,14 @@ describe('request errors', () => {
     expect(headers.get('X-Request-Id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe('errors the database raises', () => {
+  it('answers bad input as 400 even when the job text reads like a connection failure', async () => {
+    const { status, body } = await request<ErrorBody>('POST', '/v1/databases/main/submit', {
+      token: ADMIN_TOKEN,
+      body: { query: 'SELECT 1 -- socket: connection terminated', run_as: 'no_such_role_zz' },
+    });
+    expect(status).toBe(400);
+    expect(body.error.message).toBe('run_as: role "no_such_role_zz" does not exist');
+  });
+});

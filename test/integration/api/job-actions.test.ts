@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, ALICE_TOKEN } from '../../setup/tokens';
+import { ensureTestRoles } from '../support/roles';
 import { resetDatabase, sql } from '../support/database';
-import { ensureRoles, insertJobAs, request, type ErrorBody } from './support/fixtures';
+import { insertJobAs, request, type ErrorBody } from './support/fixtures';
 
 const JOBS = '/v1/databases/main/jobs';
 
@@ -14,7 +15,7 @@ async function aliceJob(body: object): Promise<number> {
 describe('job actions', () => {
   beforeEach(async () => {
     await resetDatabase();
-    await ensureRoles();
+    await ensureTestRoles();
   });
 
   it('runs a job now: a queued run with reason "run now", beside its schedule', async () => {

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../../setup/tokens';
+import { ensureTestRoles } from '../support/roles';
 import { resetDatabase, sql } from '../support/database';
-import { ensureRoles, insertJobAs, insertRun, request, type ErrorBody } from './support/fixtures';
+import { insertJobAs, insertRun, request, type ErrorBody } from './support/fixtures';
 
 interface JobBody {
   id: number;
@@ -30,7 +31,7 @@ let inDates: number;
 describe('reading jobs', () => {
   beforeAll(async () => {
     await resetDatabase();
-    await ensureRoles();
+    await ensureTestRoles();
     daily = await insertJobAs('postgres', { name: 'daily', schedule: '0 3 * * *' });
     disabled = await insertJobAs('postgres', { name: 'disabled', schedule: '*/5 * * * *', enabled: false });
     oneTime = await insertJobAs('postgres', { name: 'once', schedule: null, command: 'SELECT 42' });

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, ALICE_TOKEN } from '../../setup/tokens';
+import { ensureTestRoles } from '../support/roles';
 import { resetDatabase, sql } from '../support/database';
-import { ensureRoles, request, type ErrorBody } from './support/fixtures';
+import { request, type ErrorBody } from './support/fixtures';
 
 interface JobBody {
   id: number;
@@ -26,7 +27,7 @@ const create = (body: unknown, token = ALICE_TOKEN) => request<JobBody & ErrorBo
 describe('creating, changing and deleting jobs', () => {
   beforeEach(async () => {
     await resetDatabase();
-    await ensureRoles();
+    await ensureTestRoles();
   });
 
   it('creates a job owned by the token\'s role, with its next five fire times', async () => {
@@ -122,7 +123,7 @@ describe('creating, changing and deleting jobs', () => {
 describe('PUT /jobs/by-name/:name', () => {
   beforeEach(async () => {
     await resetDatabase();
-    await ensureRoles();
+    await ensureTestRoles();
   });
 
   const put = (name: string, body: unknown, token = ALICE_TOKEN) => request<JobBody & ErrorBody>('PUT', `${JOBS}/by-name/${name}`, { token, body });

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../../setup/tokens';
+import { ensureTestRoles } from '../support/roles';
 import { resetDatabase } from '../support/database';
-import { ensureRoles, insertJobAs, insertRun, request, type ErrorBody } from './support/fixtures';
+import { insertJobAs, insertRun, request, type ErrorBody } from './support/fixtures';
 
 interface RunBody {
   id: number;
@@ -23,7 +24,7 @@ const runIds: number[] = [];
 describe('the run log', () => {
   beforeAll(async () => {
     await resetDatabase();
-    await ensureRoles();
+    await ensureTestRoles();
     first = await insertJobAs('postgres', { name: 'first' });
     second = await insertJobAs('postgres', { name: 'second' });
     // Five runs of `first` a minute apart, alternating outcomes, and one of `second`.

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, ALICE_TOKEN } from '../../setup/tokens';
 import { sql } from '../support/database';
-import { ensureRoles, request, type ErrorBody } from './support/fixtures';
+import { ensureTestRoles } from '../support/roles';
+import { request, type ErrorBody } from './support/fixtures';
 
 const DB = '/v1/databases/main';
 
@@ -16,7 +17,7 @@ describe('scheduler status, pause and resume', () => {
   afterEach(() => sql('UPDATE edgecron.settings SET paused = false'));
 
   it('reports the master, the settings and the heartbeats to any token of the database', async () => {
-    await ensureRoles();
+    await ensureTestRoles();
     const { status, body } = await request<StatusBody>('GET', `${DB}/status`, { token: ALICE_TOKEN });
     expect(status).toBe(200);
     expect(body.database).toBe('main');

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ALICE_TOKEN } from '../../setup/tokens';
+import { ensureTestRoles } from '../support/roles';
 import { resetDatabase, sql } from '../support/database';
-import { ensureRoles, insertJobAs, request, type ErrorBody } from './support/fixtures';
+import { insertJobAs, request, type ErrorBody } from './support/fixtures';
 
 const SUBMIT = '/v1/databases/main/submit';
 const JOBS = '/v1/databases/main/jobs';
@@ -21,7 +22,7 @@ interface JobDetail {
 describe('submitting one-time jobs', () => {
   beforeEach(async () => {
     await resetDatabase();
-    await ensureRoles();
+    await ensureTestRoles();
   });
 
   it('answers 201 with the id and status, and the job shows its query and params', async () => {

@@ -224,17 +224,19 @@ describe('alter_job', () => {
     expect(await jobRow(id)).toMatchObject({ schedule: '0 9 * * 1-5', rule: null, max_run_time: null, priority: 0 });
   });
 
-  it('refuses unknown keys and jobs it cannot find', async () => {
+  it('refuses unknown keys, jobs it cannot find, and taking away what a job runs or when', async () => {
     const errors = await asRole(ALICE, async (q) => {
       const job = idOf(await q(`SELECT edgecron.schedule('j', '0 * * * *', 'SELECT 1')`));
       return [
         await sqlError(q(`SELECT edgecron.alter_job($1, '{"colour": "red"}'::jsonb)`, [job])),
         await sqlError(q(`SELECT edgecron.alter_job(999999, '{"priority": 1}'::jsonb)`)),
+        await sqlError(q(`SELECT edgecron.alter_job($1, '{"cron": null}'::jsonb)`, [job])),
       ];
     });
     expect(errors).toEqual([
       { code: '22023', message: 'unknown key(s): colour' },
       { code: 'P0002', message: 'job 999999 not found' },
+      { code: '22023', message: 'cron: cannot be null; give a new value instead' },
     ]);
   });
 });

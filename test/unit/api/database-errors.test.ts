@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiErrorFromDatabase } from '../../../src/api/database-errors';
+import { apiErrorFromDatabase, loggableError } from '../../../src/api/database-errors';
 
 function pgError(code: string, message: string, extra: Record<string, string> = {}): Error {
   return Object.assign(new Error(message), { code, ...extra });
@@ -45,5 +45,17 @@ describe('SQLSTATE to HTTP, as docs/job-keys.md says', () => {
   it('leaves errors without a SQLSTATE alone', () => {
     expect(apiErrorFromDatabase(new Error('boom'))).toBeNull();
     expect(apiErrorFromDatabase('a string')).toBeNull();
+  });
+});
+
+describe('logging an unexpected error', () => {
+  it('keeps the SQLSTATE and message of a database error, not the query parameters drizzle adds', () => {
+    const wrapped = new Error("Failed query: SELECT edgecron.create_job($1::jsonb)\nparams: {\"command\":\"ALTER ROLE x PASSWORD 'hunter2'\"}", {
+      cause: pgError('XX000', 'internal error'),
+    });
+    expect(loggableError(wrapped)).toBe('database error XX000: internal error');
+    const noCode = new Error("Failed query: SELECT 1\nparams: 'hunter2'", { cause: new Error('socket hang up') });
+    expect(loggableError(noCode)).toBe('Error: query failed (socket hang up)');
+    expect(loggableError(noCode)).not.toContain('hunter2');
   });
 });

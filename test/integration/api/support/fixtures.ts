@@ -1,19 +1,8 @@
-// Test data for the API tests: the roles tokens act as, and jobs and runs written with plain SQL
-// (as a DBA or the engine would), so reads are tested apart from the SQL functions.
+// Test data for the API tests: jobs and runs written with plain SQL (as a DBA or the engine
+// would), so reads are tested apart from the SQL functions; and calls with other bindings.
+// The roles tokens act as come from ../../support/roles.ts (ensureTestRoles).
 import { callApi } from '../../support/api';
 import { sql } from '../../support/database';
-
-export const ROLES = ['alice', 'bob', 'carol'] as const;
-
-/** Creates the roles alice, bob and carol if missing, members of edgecron_user when it exists. */
-export async function ensureRoles(): Promise<void> {
-  for (const role of ROLES) {
-    await sql(`DO $$ BEGIN
-      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} NOLOGIN; END IF;
-      IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'edgecron_user') THEN GRANT edgecron_user TO ${role}; END IF;
-    END $$`);
-  }
-}
 
 /** Inserts a job owned by `owner` with plain SQL and returns its id. */
 export async function insertJobAs(
