@@ -16,7 +16,7 @@ import {
   signalBackend,
 } from '../db/queries/maintenance';
 import { DEFAULT_DATABASE_SETTINGS, nextWork, peekWork, type DatabaseSettings } from '../db/queries/peek-work';
-import { markRunStarted } from '../db/queries/record-run';
+import { markRunsStarted } from '../db/queries/record-run';
 import { releaseDependents } from '../db/queries/release-dependents';
 import { loadChangedJobs, saveJobTimings } from '../db/queries/sync-jobs';
 import { toNullableDate, toNumber } from '../db/queries/rows';
@@ -24,6 +24,7 @@ import type { DatabaseConfig } from '../env';
 import { Execution, executeRun, type ExecutionReport, type ExecutorDeps } from '../executor/run-command';
 import { planFinish, type FinishPlan } from './finish-plan';
 import { scheduleOf } from './job-schedule';
+import { BatchWriter } from './batch-writer';
 import { decideDueJob, nextWakeAt, timingForChangedJob } from './timing';
 
 /** How far ahead of a slot its run is claimed and its session prepared. */
@@ -35,8 +36,8 @@ const PURGE_EVERY_MS = 60_000;
 const MAX_CLAIM_BATCHES_PER_TICK = 40;
 /** Connections for claiming, dispatching and recording: runs ending together record at once. */
 const CONTROL_CONNECTIONS = 10;
-/** Run ends written in one transaction at most. */
-const FINISH_BATCH = 500;
+/** Run starts or ends written in one statement at most. */
+const WRITE_BATCH = 500;
 
 export interface RuntimeOptions {
   database: DatabaseConfig;
@@ -79,9 +80,9 @@ export class MasterRuntime {
   readonly #executions = new Map<number, Execution>();
   readonly #inFlight = new Set<Promise<void>>();
   /** Run ends that could not be recorded yet (database unreachable); retried every tick. */
-  readonly #pendingEnds = new Map<number, { report: ExecutionReport; waiters: Array<() => void> }>();
-  #flushing: Promise<void> | null = null;
-  #flushAgain = false;
+  /** Run ends not written yet; if the database is unreachable they wait here, still leased. */
+  readonly #ends: BatchWriter<ExecutionReport>;
+  readonly #starts: BatchWriter<{ startedAt: Date; backendPid: number | null }>;
   #startupRunsQueued = false;
   #maybeQueued = true;
   #dispatching: Promise<void> | null = null;
@@ -104,6 +105,24 @@ export class MasterRuntime {
     this.#controlPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: CONTROL_CONNECTIONS, onError: this.#log });
     this.#jobPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: 1000, onError: this.#log });
     this.#db = createDb(this.#controlPool);
+    this.#ends = new BatchWriter({
+      maxBatch: WRITE_BATCH,
+      write: async (ends) => {
+        const reports = new Map(ends);
+        await finishRuns(
+          this.#db,
+          ends.map(([runId, report]) => toRunEnd(runId, report)),
+          (job, run) => this.#planFinish(job, run, reports.get(run.runId)!),
+        );
+      },
+      onError: (e, count) => this.#log(`could not record ${count} run end(s) yet: ${message(e)}`),
+    });
+    // A start that cannot be written is not retried: the run's end carries the same facts.
+    this.#starts = new BatchWriter({
+      maxBatch: WRITE_BATCH,
+      write: (starts) => markRunsStarted(this.#db, starts.map(([runId, s]) => ({ runId, ...s }))),
+      onError: (e, count) => this.#log(`could not record ${count} run start(s): ${message(e)}`),
+    });
   }
 
   status(): RuntimeStatus {
@@ -155,7 +174,7 @@ export class MasterRuntime {
     const s = work.settings;
 
     let { nextDue, nextQueued } = work;
-    if (this.#pendingEnds.size > 0) await this.#flushEnds();
+    if (this.#ends.size > 0) await this.#ends.flush();
     if (!this.#startupRunsQueued) await this.#queueStartupRuns();
     if (work.waiting) await releaseDependents(this.#db);
     if (work.unsynced || work.waiting) {
@@ -208,8 +227,8 @@ export class MasterRuntime {
 
   /** Waits until every run started so far has ended and been recorded. */
   async settle(): Promise<void> {
-    while (this.#inFlight.size > 0 || this.#dispatching || this.#flushing) {
-      await Promise.all([...this.#inFlight, this.#dispatching, this.#flushing]);
+    while (this.#inFlight.size > 0 || this.#dispatching || this.#ends.busy || this.#starts.busy) {
+      await Promise.all([...this.#inFlight, this.#dispatching, this.#ends.busy, this.#starts.busy]);
     }
   }
 
@@ -285,7 +304,7 @@ export class MasterRuntime {
     const execution = new Execution(run);
     this.#executions.set(run.runId, execution);
     const work = executeRun(this.#executorDeps(), execution)
-      .then((report) => this.#recordEnd(run.runId, report))
+      .then((report) => this.#ends.add(run.runId, report))
       .catch((e: unknown) => this.#log(`run ${run.runId}: ${message(e)}`))
       .finally(() => {
         this.#executions.delete(run.runId);
@@ -306,58 +325,11 @@ export class MasterRuntime {
       waitUntil: (instant) => new Promise((resolve) => setTimeout(resolve, Math.max(0, instant.getTime() - Date.now()))),
       now: () => new Date(),
       log: this.#log,
-      onStart: (runId, startedAt, pid) => markRunStarted(this.#db, runId, startedAt, pid),
+      onStart: (runId, startedAt, backendPid) => this.#starts.add(runId, { startedAt, backendPid }),
       signal: (pid, how) => signalBackend(this.#db, pid, how),
       cancelGraceMs: 1_000,
       terminateGraceMs: 5_000,
     };
-  }
-
-  /**
-   * Records a run's end. Ends that arrive while a batch is being written are written together
-   * in the next one, so runs ending in a burst cost a few round trips in all. If the database
-   * cannot be reached, the end stays pending (its run stays leased by this master) and every
-   * tick tries again. Resolves when the end was recorded or left pending.
-   */
-  #recordEnd(runId: number, report: ExecutionReport): Promise<void> {
-    return new Promise((resolve) => {
-      const pending = this.#pendingEnds.get(runId);
-      this.#pendingEnds.set(runId, { report, waiters: [...(pending?.waiters ?? []), resolve] });
-      void this.#flushEnds();
-    });
-  }
-
-  #flushEnds(): Promise<void> {
-    if (this.#flushing) {
-      this.#flushAgain = true;
-      return this.#flushing;
-    }
-    this.#flushing = (async () => {
-      do {
-        this.#flushAgain = false;
-        const batch = [...this.#pendingEnds].slice(0, FINISH_BATCH);
-        if (batch.length === 0) break;
-        try {
-          await finishRuns(
-            this.#db,
-            batch.map(([runId, { report }]) => toRunEnd(runId, report)),
-            (job, run) => this.#planFinish(job, run, this.#pendingEnds.get(run.runId)!.report),
-          );
-        } catch (e) {
-          this.#log(`could not record ${batch.length} run end(s) yet: ${message(e)}`);
-          for (const [, { waiters }] of batch) for (const resolve of waiters.splice(0)) resolve();
-          break;
-        }
-        for (const [runId, { waiters }] of batch) {
-          this.#pendingEnds.delete(runId);
-          for (const resolve of waiters) resolve();
-        }
-        if (this.#pendingEnds.size > 0) this.#flushAgain = true;
-      } while (this.#flushAgain);
-    })().finally(() => {
-      this.#flushing = null;
-    });
-    return this.#flushing;
   }
 
   #planFinish(job: FinishingJobRow, run: FinishingRunRow, report: ExecutionReport): FinishPlan {
@@ -397,7 +369,7 @@ export class MasterRuntime {
         nextTime: {},
         unrunnable: null,
       };
-      await this.#recordEnd(runId, report);
+      await this.#ends.add(runId, report);
     }
   }
 }
