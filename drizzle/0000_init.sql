@@ -50,6 +50,7 @@ CREATE TABLE "edgecron"."job" (
 	"anchor_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"revision" bigint DEFAULT 1 NOT NULL,
 	"synced_revision" bigint DEFAULT 0 NOT NULL,
+	"needs_sync" boolean GENERATED ALWAYS AS (revision <> synced_revision) STORED NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "job_has_command" CHECK ((command IS NOT NULL AND btrim(command) <> '') OR (commands IS NOT NULL AND cardinality(commands) > 0)),
@@ -133,7 +134,7 @@ CREATE TABLE "edgecron"."settings" (
 ALTER TABLE "edgecron"."run" ADD CONSTRAINT "run_job_id_job_id_fk" FOREIGN KEY ("job_id") REFERENCES "edgecron"."job"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "job_owner_name_key" ON "edgecron"."job" USING btree ("owner","name");--> statement-breakpoint
 CREATE INDEX "job_due_idx" ON "edgecron"."job" USING btree ("next_run_at") WHERE "edgecron"."job"."next_run_at" IS NOT NULL;--> statement-breakpoint
-CREATE INDEX "job_unsynced_idx" ON "edgecron"."job" USING btree ("id") WHERE "edgecron"."job"."revision" <> "edgecron"."job"."synced_revision";--> statement-breakpoint
+CREATE INDEX "job_unsynced_idx" ON "edgecron"."job" USING btree ("id") WHERE "edgecron"."job"."needs_sync";--> statement-breakpoint
 CREATE INDEX "job_waiting_idx" ON "edgecron"."job" USING btree ("id") WHERE "edgecron"."job"."depends_on" IS NOT NULL AND "edgecron"."job"."state" = 'active' AND "edgecron"."job"."next_run_at" IS NULL;--> statement-breakpoint
 CREATE UNIQUE INDEX "run_job_slot_attempt_key" ON "edgecron"."run" USING btree ("job_id","scheduled_for","attempt");--> statement-breakpoint
 CREATE INDEX "run_job_idx" ON "edgecron"."run" USING btree ("job_id","id" DESC NULLS LAST);--> statement-breakpoint

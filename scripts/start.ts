@@ -2,14 +2,13 @@
 // WebSocket proxy the Neon driver needs to reach it, applies the migrations, runs the Worker
 // with `wrangler dev`, plays the part of the cron trigger (wrangler dev does not fire it),
 // and prints where everything is. Ctrl-C stops every process it started.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { startLocalPostgres, type LocalPostgres } from './local-postgres.ts';
 import { migrateDatabase } from './migrate.ts';
 import { assertPortFree, portSetting } from './ports.ts';
+import { startWranglerDev, waitForHealth, type WranglerDev } from './wrangler-dev.ts';
 import { startWsProxy, type WsProxy } from './ws-proxy.ts';
 
 const say = (line: string) => console.log(`[edgecron] ${line}`);
@@ -35,7 +34,7 @@ async function main(): Promise<void> {
     await mkdir(dataDir, { recursive: true });
     say(`starting PostgreSQL on 127.0.0.1:${pgPort} (data in ${dataDir}/pg)`);
     stack.postgres = await startLocalPostgres({ dataDir: path.join(dataDir, 'pg'), port: pgPort });
-    stack.proxy = await startWsProxy(proxyPort, (line) => say(line));
+    stack.proxy = await startWsProxy(proxyPort, { log: (line) => say(line) });
     say('applying migrations');
     await migrateDatabase(stack.postgres.url);
 
@@ -53,8 +52,17 @@ async function main(): Promise<void> {
     );
 
     say(`starting the Worker on http://127.0.0.1:${port}`);
-    stack.wrangler = startWrangler(port, envFile, path.join(dataDir, 'wrangler'), () => void stack.stop(1));
-    await waitForHealth(`http://127.0.0.1:${port}/healthz`, stack);
+    stack.wrangler = startWranglerDev({
+      port,
+      envFile,
+      persistTo: path.join(dataDir, 'wrangler'),
+      onLine: (line) => console.log(`[wrangler] ${line}`),
+      onExit: (reason) => {
+        console.error(`[edgecron] ${reason}`);
+        void stack.stop(1);
+      },
+    });
+    await waitForHealth(`http://127.0.0.1:${port}/healthz`, 120_000, () => stopping);
     stack.startCronTrigger(`http://127.0.0.1:${port}`);
 
     console.log(
@@ -91,56 +99,12 @@ function parseDevTokens(raw: string | undefined): Record<string, unknown> {
   throw new Error('EDGECRON_DEV_TOKENS: must be a JSON object {"<token>": {"role": "...", "admin": false}}');
 }
 
-function startWrangler(port: number, envFile: string, persistTo: string, onUnexpectedExit: () => void): ChildProcess {
-  const wranglerPackage = createRequire(import.meta.url).resolve('wrangler/package.json');
-  const wrangler = path.join(path.dirname(wranglerPackage), 'bin', 'wrangler.js');
-  const child = spawn(
-    process.execPath,
-    [
-      wrangler, 'dev',
-      '--ip', '127.0.0.1',
-      '--port', String(port),
-      '--env-file', envFile,
-      '--persist-to', persistTo,
-      '--show-interactive-dev-session=false',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
-  );
-  const relay = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) console.log(`[wrangler] ${line}`);
-  };
-  child.stdout?.on('data', relay);
-  child.stderr?.on('data', relay);
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`[edgecron] wrangler dev exited (${signal ?? `code ${code}`})`);
-      onUnexpectedExit();
-    }
-  });
-  return child;
-}
-
-async function waitForHealth(url: string, stack: Stack): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (stopping) throw new Error('stopped while waiting for the Worker');
-    try {
-      const response = await fetch(url);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`the Worker did not answer ${url} within 120 s`);
-}
-
 let stopping = false;
 
 class Stack {
   postgres: LocalPostgres | undefined;
   proxy: WsProxy | undefined;
-  wrangler: ChildProcess | undefined;
+  wrangler: WranglerDev | undefined;
   #cron: NodeJS.Timeout | undefined;
 
   /** Fires the Worker's `* * * * *` trigger now and at the start of every minute. */
@@ -164,13 +128,7 @@ class Stack {
     say('stopping');
     clearTimeout(this.#cron);
     clearInterval(this.#cron);
-    if (this.wrangler && this.wrangler.exitCode === null) {
-      const exited = new Promise((resolve) => this.wrangler?.once('exit', resolve));
-      this.wrangler.kill('SIGINT');
-      const timer = setTimeout(() => this.wrangler?.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await this.wrangler?.stop();
     await this.proxy?.close();
     if (this.postgres) {
       // The server may already have stopped on the terminal's own Ctrl-C; don't wait forever.

@@ -12,7 +12,15 @@ export interface WsProxy {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
-export async function startWsProxy(port: number, log: (line: string) => void = () => {}): Promise<WsProxy> {
+export interface WsProxyOptions {
+  log?: (line: string) => void;
+  /** Sees every chunk a client sends to PostgreSQL (benchmarks count round trips with it). */
+  onClientData?: (connection: number, chunk: Buffer) => void;
+}
+
+export async function startWsProxy(port: number, options: WsProxyOptions = {}): Promise<WsProxy> {
+  const log = options.log ?? (() => {});
+  let connections = 0;
   const wss = new WebSocketServer({ host: '127.0.0.1', port });
   await new Promise<void>((resolve, reject) => {
     wss.once('listening', resolve);
@@ -30,10 +38,13 @@ export async function startWsProxy(port: number, log: (line: string) => void = (
       ws.close(1008, 'only loopback targets are allowed');
       return;
     }
+    const connection = ++connections;
     const socket = net.connect({ host, port: targetPort });
     socket.setNoDelay(true);
     ws.on('message', (data: RawData) => {
-      socket.write(Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer));
+      const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      options.onClientData?.(connection, chunk);
+      socket.write(chunk);
     });
     socket.on('data', (chunk) => {
       if (ws.readyState === ws.OPEN) ws.send(chunk);

@@ -74,12 +74,23 @@ export async function withClient<T>(
   }
 }
 
-/** True for errors that mean the connection itself is gone, not that a statement failed. */
+/**
+ * True for errors that mean the connection itself is gone, not that a statement failed. An
+ * error the server sent carries a SQLSTATE: only class 08 (connection exception) and the
+ * shutdown codes count. Anything else the driver raised without one (socket closed, WebSocket
+ * error, timeout connecting) is about the connection. Messages are never inspected: a job's
+ * own error text may say anything. Wrapped errors (drizzle's) are judged by their cause.
+ */
 export function isConnectionError(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
+  let error = e;
+  while (error instanceof Error && !sqlstateOf(error) && error.cause instanceof Error) error = error.cause;
+  if (!(error instanceof Error)) return false;
+  const sqlstate = sqlstateOf(error);
+  if (sqlstate !== null) return /^(08|57P0[1-3])/.test(sqlstate);
+  return error.name !== 'TypeError' && error.name !== 'RangeError' && error.name !== 'SyntaxError';
+}
+
+function sqlstateOf(e: Error): string | null {
   const code = (e as { code?: unknown }).code;
-  if (typeof code === 'string' && /^(08|57P0[1-3])/.test(code)) return true;
-  return /connection (terminated|closed|ended)|socket|websocket|ECONNRE|Client has encountered a connection error/i.test(
-    e.message,
-  );
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : null;
 }

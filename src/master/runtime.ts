@@ -5,7 +5,7 @@ import type { Pool } from '@neondatabase/serverless';
 import { createDb, createPool, type Db } from '../db/client';
 import { claimDueRuns } from '../db/queries/claim-due-runs';
 import { dispatchRuns, type StartedRun } from '../db/queries/dispatch-runs';
-import { finishRun, type FinishingJobRow, type FinishingRunRow, type RunEnd } from '../db/queries/finish-run';
+import { finishRuns, type FinishingJobRow, type FinishingRunRow, type RunEnd } from '../db/queries/finish-run';
 import {
   cancelRequests,
   findLostRuns,
@@ -16,15 +16,15 @@ import {
   signalBackend,
 } from '../db/queries/maintenance';
 import { DEFAULT_DATABASE_SETTINGS, nextWork, peekWork, type DatabaseSettings } from '../db/queries/peek-work';
-import { markRunStarted } from '../db/queries/record-run';
+import { markRunsStarted } from '../db/queries/record-run';
 import { releaseDependents } from '../db/queries/release-dependents';
 import { loadChangedJobs, saveJobTimings } from '../db/queries/sync-jobs';
 import { toNullableDate, toNumber } from '../db/queries/rows';
 import type { DatabaseConfig } from '../env';
 import { Execution, executeRun, type ExecutionReport, type ExecutorDeps } from '../executor/run-command';
-import { chooseRuns } from './dispatch-plan';
 import { planFinish, type FinishPlan } from './finish-plan';
 import { scheduleOf } from './job-schedule';
+import { BatchWriter } from './batch-writer';
 import { decideDueJob, nextWakeAt, timingForChangedJob } from './timing';
 
 /** How far ahead of a slot its run is claimed and its session prepared. */
@@ -36,7 +36,8 @@ const PURGE_EVERY_MS = 60_000;
 const MAX_CLAIM_BATCHES_PER_TICK = 40;
 /** Connections for claiming, dispatching and recording: runs ending together record at once. */
 const CONTROL_CONNECTIONS = 10;
-const RECORD_RETRY_MS = [100, 500, 2_000];
+/** Run starts or ends written in one statement at most. */
+const WRITE_BATCH = 500;
 
 export interface RuntimeOptions {
   database: DatabaseConfig;
@@ -79,7 +80,9 @@ export class MasterRuntime {
   readonly #executions = new Map<number, Execution>();
   readonly #inFlight = new Set<Promise<void>>();
   /** Run ends that could not be recorded yet (database unreachable); retried every tick. */
-  readonly #unrecorded = new Map<number, { run: StartedRun; report: ExecutionReport }>();
+  /** Run ends not written yet; if the database is unreachable they wait here, still leased. */
+  readonly #ends: BatchWriter<ExecutionReport>;
+  readonly #starts: BatchWriter<{ startedAt: Date; backendPid: number | null }>;
   #startupRunsQueued = false;
   #maybeQueued = true;
   #dispatching: Promise<void> | null = null;
@@ -102,6 +105,24 @@ export class MasterRuntime {
     this.#controlPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: CONTROL_CONNECTIONS, onError: this.#log });
     this.#jobPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: 1000, onError: this.#log });
     this.#db = createDb(this.#controlPool);
+    this.#ends = new BatchWriter({
+      maxBatch: WRITE_BATCH,
+      write: async (ends) => {
+        const reports = new Map(ends);
+        await finishRuns(
+          this.#db,
+          ends.map(([runId, report]) => toRunEnd(runId, report)),
+          (job, run) => this.#planFinish(job, run, reports.get(run.runId)!),
+        );
+      },
+      onError: (e, count) => this.#log(`could not record ${count} run end(s) yet: ${message(e)}`),
+    });
+    // A start that cannot be written is not retried: the run's end carries the same facts.
+    this.#starts = new BatchWriter({
+      maxBatch: WRITE_BATCH,
+      write: (starts) => markRunsStarted(this.#db, starts.map(([runId, s]) => ({ runId, ...s }))),
+      onError: (e, count) => this.#log(`could not record ${count} run start(s): ${message(e)}`),
+    });
   }
 
   status(): RuntimeStatus {
@@ -153,7 +174,7 @@ export class MasterRuntime {
     const s = work.settings;
 
     let { nextDue, nextQueued } = work;
-    await this.#recordPendingEnds();
+    if (this.#ends.size > 0) await this.#ends.flush();
     if (!this.#startupRunsQueued) await this.#queueStartupRuns();
     if (work.waiting) await releaseDependents(this.#db);
     if (work.unsynced || work.waiting) {
@@ -206,8 +227,8 @@ export class MasterRuntime {
 
   /** Waits until every run started so far has ended and been recorded. */
   async settle(): Promise<void> {
-    while (this.#inFlight.size > 0 || this.#dispatching) {
-      await Promise.all([...this.#inFlight, this.#dispatching]);
+    while (this.#inFlight.size > 0 || this.#dispatching || this.#ends.busy || this.#starts.busy) {
+      await Promise.all([...this.#inFlight, this.#dispatching, this.#ends.busy, this.#starts.busy]);
     }
   }
 
@@ -263,9 +284,9 @@ export class MasterRuntime {
         const started = await dispatchRuns(this.#db, {
           masterId: this.masterId,
           horizon: new Date(at.getTime() + LOOKAHEAD_MS),
+          free,
           candidates: Math.max(16, free * 4),
           leaseMs: this.#settings.leaseMs,
-          choose: (candidates) => chooseRuns(candidates, free, at),
         });
         // Fewer than the free slots: nothing more can start until something changes.
         if (started.length < free) this.#maybeQueued = false;
@@ -283,7 +304,7 @@ export class MasterRuntime {
     const execution = new Execution(run);
     this.#executions.set(run.runId, execution);
     const work = executeRun(this.#executorDeps(), execution)
-      .then((report) => this.#recordEnd(run, report))
+      .then((report) => this.#ends.add(run.runId, report))
       .catch((e: unknown) => this.#log(`run ${run.runId}: ${message(e)}`))
       .finally(() => {
         this.#executions.delete(run.runId);
@@ -304,47 +325,11 @@ export class MasterRuntime {
       waitUntil: (instant) => new Promise((resolve) => setTimeout(resolve, Math.max(0, instant.getTime() - Date.now()))),
       now: () => new Date(),
       log: this.#log,
-      onStart: (runId, startedAt, pid) => markRunStarted(this.#db, runId, startedAt, pid),
+      onStart: (runId, startedAt, backendPid) => this.#starts.add(runId, { startedAt, backendPid }),
       signal: (pid, how) => signalBackend(this.#db, pid, how),
       cancelGraceMs: 1_000,
       terminateGraceMs: 5_000,
     };
-  }
-
-  /** Records a run's end, retrying briefly; if the database stays away, the next ticks retry. */
-  async #recordEnd(run: StartedRun, report: ExecutionReport): Promise<void> {
-    for (const delay of [0, ...RECORD_RETRY_MS]) {
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-      try {
-        await this.#finish(run.runId, report);
-        this.#unrecorded.delete(run.runId);
-        return;
-      } catch (e) {
-        this.#log(`run ${run.runId}: could not record its end yet: ${message(e)}`);
-      }
-    }
-    this.#unrecorded.set(run.runId, { run, report });
-  }
-
-  async #recordPendingEnds(): Promise<void> {
-    for (const [runId, { report }] of this.#unrecorded) {
-      await this.#finish(runId, report);
-      this.#unrecorded.delete(runId);
-    }
-  }
-
-  #finish(runId: number, report: ExecutionReport): Promise<boolean> {
-    const end: RunEnd = {
-      runId,
-      status: report.status,
-      startedAt: report.startedAt,
-      backendPid: report.backendPid,
-      result: report.result,
-      error: report.error,
-      fallback: report.fallback,
-      reason: report.reason,
-    };
-    return finishRun(this.#db, end, (job, run) => this.#planFinish(job, run, report));
   }
 
   #planFinish(job: FinishingJobRow, run: FinishingRunRow, report: ExecutionReport): FinishPlan {
@@ -384,9 +369,22 @@ export class MasterRuntime {
         nextTime: {},
         unrunnable: null,
       };
-      await this.#finish(runId, report);
+      await this.#ends.add(runId, report);
     }
   }
+}
+
+function toRunEnd(runId: number, report: ExecutionReport): RunEnd {
+  return {
+    runId,
+    status: report.status,
+    startedAt: report.startedAt,
+    backendPid: report.backendPid,
+    result: report.result,
+    error: report.error,
+    fallback: report.fallback,
+    reason: report.reason,
+  };
 }
 
 function message(e: unknown): string {

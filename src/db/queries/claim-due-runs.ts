@@ -28,7 +28,7 @@ export async function claimDueRuns(
              (SELECT count(*) FROM edgecron.run AS r WHERE r.job_id = j.id AND r.status = 'queued') AS queued
         FROM edgecron.job AS j
        WHERE j.next_run_at <= ${options.horizon.toISOString()}::timestamptz
-         AND j.enabled AND j.state = 'active' AND j.revision = j.synced_revision
+         AND j.enabled AND j.state = 'active' AND NOT j.needs_sync
        ORDER BY j.next_run_at
        LIMIT ${options.limit}
          FOR UPDATE OF j SKIP LOCKED`);

@@ -87,7 +87,7 @@ export async function peekWork(db: Db, heartbeat: Heartbeat | null): Promise<Pen
            extract(epoch FROM s.lease) * 1000 AS lease_ms, s.claim_batch, s.allow_superuser_jobs,
            (SELECT next_run_at FROM edgecron.job WHERE next_run_at IS NOT NULL ORDER BY next_run_at LIMIT 1) AS next_due,
            (SELECT start_after FROM edgecron.run WHERE status = 'queued' ORDER BY start_after LIMIT 1) AS next_queued,
-           EXISTS (SELECT 1 FROM edgecron.job WHERE revision <> synced_revision) AS unsynced,
+           EXISTS (SELECT 1 FROM edgecron.job WHERE needs_sync) AS unsynced,
            EXISTS (SELECT 1 FROM edgecron.job
                     WHERE depends_on IS NOT NULL AND state = 'active' AND next_run_at IS NULL) AS waiting,
            EXISTS (SELECT 1 FROM edgecron.run WHERE status = 'running' AND lease_until < now()) AS lease_expired,

@@ -1,11 +1,15 @@
-import { and, eq } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { run } from '../schema';
 
-/** Records when a running run's command was sent and which backend runs it. */
-export async function markRunStarted(db: Db, runId: number, startedAt: Date, backendPid: number | null): Promise<void> {
-  await db
-    .update(run)
-    .set({ startedAt, backendPid })
-    .where(and(eq(run.id, runId), eq(run.status, 'running')));
+/** Records when running runs' commands were sent and which backends run them. */
+export async function markRunsStarted(
+  db: Db,
+  starts: Array<{ runId: number; startedAt: Date; backendPid: number | null }>,
+): Promise<void> {
+  if (starts.length === 0) return;
+  const rows = starts.map((s) => ({ id: s.runId, started_at: s.startedAt.toISOString(), backend_pid: s.backendPid }));
+  await db.execute(sql`
+    UPDATE edgecron.run AS r SET started_at = s.started_at, backend_pid = s.backend_pid
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS s(id bigint, started_at timestamptz, backend_pid int)
+     WHERE r.id = s.id AND r.status = 'running'`);
 }

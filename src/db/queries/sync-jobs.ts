@@ -10,7 +10,7 @@ export async function loadChangedJobs(db: Db, limit: number): Promise<ChangedJob
     SELECT id, revision, kind, schedule, rule, dates, run_after, timezone, day_match, start_at, end_at,
            enabled, state, depends_on, anchor_at, last_finished_at
       FROM edgecron.job
-     WHERE revision <> synced_revision
+     WHERE needs_sync
      ORDER BY id
      LIMIT ${limit}`);
   return result.rows.map((r) => ({

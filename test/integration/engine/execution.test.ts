@@ -177,3 +177,20 @@ describe('executing a run', () => {
     expect((await runsOf(probe))[0]?.result?.rows).toEqual([{ path: '"$user", public', timeout: '0', who: 'postgres' }]);
   });
 });
+
+describe('telling a failed run from a lost one', () => {
+  beforeEach(async () => {
+    await resetDatabase();
+    await resetSettings();
+  });
+
+  it('records a job whose error message talks about sockets as failed, not lost', async () => {
+    const job = await yearlyJob({
+      command: `DO $$ BEGIN RAISE EXCEPTION 'websocket connection closed: socket hang up (ECONNRESET)'; END $$`,
+    });
+    await runOnce(job);
+    const runs = await runsOf(job);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'failed', error: { sqlstate: 'P0001' } });
+  });
+});

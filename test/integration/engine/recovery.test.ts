@@ -76,9 +76,11 @@ describe('never losing a run', () => {
 
   it('keeps a heartbeat readable in SQL and through status()', async () => {
     await createJob({ schedule: '0 0 1 1 *', command: 'SELECT 1' });
-    const master = masterNamed('main');
+    const master = masterNamed(`beating-${Date.now()}`);
     await tick(master);
-    const [beat] = await sql<Record<string, unknown>>('SELECT * FROM edgecron.master_heartbeat ORDER BY last_tick_at DESC LIMIT 1');
+    const [beat] = await sql<Record<string, unknown>>('SELECT * FROM edgecron.master_heartbeat WHERE master_id = $1', [
+      (await master.status()).masterId,
+    ]);
     expect(beat).toMatchObject({ database: 'main', running: 0 });
     const status = await master.status();
     expect(status).toMatchObject({ database: 'main', running: 0, paused: false });

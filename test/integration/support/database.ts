@@ -25,7 +25,12 @@ export async function sql<T extends Record<string, unknown> = Record<string, unk
   return result.rows as T[];
 }
 
-/** Empties the job and run tables, so each test file starts from nothing. */
+/**
+ * Empties the job, run, queue and heartbeat tables and puts the settings back to their
+ * defaults, so each test starts from nothing whatever the previous test file left.
+ */
 export async function resetDatabase(): Promise<void> {
-  await sql('TRUNCATE edgecron.job, edgecron.run RESTART IDENTITY CASCADE');
+  await sql('TRUNCATE edgecron.job, edgecron.run, edgecron.queue, edgecron.master_heartbeat RESTART IDENTITY CASCADE');
+  await sql('DELETE FROM edgecron.settings');
+  await sql('INSERT INTO edgecron.settings DEFAULT VALUES');
 }

@@ -1,0 +1,29 @@
+// Benchmark 4: database round trips made by the Worker while nothing is due, per hour, in
+// normal mode (poll every second) and in scale-to-zero mode, measured one after the other
+// over BENCH_SECONDS each (default 60) with the same jobs registered (far in the future).
+//   npm run bench:idle
+import { sleep, startBenchStack } from './support/stack.ts';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 60);
+const stack = await startBenchStack();
+try {
+  const { db } = stack;
+  await db.query(`INSERT INTO edgecron.job (name, schedule, command)
+                  SELECT 'idle-' || i, '0 0 1 1 *', 'SELECT 1' FROM generate_series(1, 100) AS i`);
+  const measure = async (label: string) => {
+    await stack.wake();
+    await sleep(3_000); // settle: the first ticks sync jobs and open connections
+    const before = stack.roundTrips.total;
+    await sleep(seconds * 1000);
+    const count = stack.roundTrips.total - before;
+    console.log(`  ${label.padEnd(16)} ${String(count).padStart(6)} in ${seconds} s  →  ${Math.round((count * 3600) / seconds)} per hour`);
+    return count;
+  };
+  console.log('round trips to the database while idle (100 jobs registered, none due for months)');
+  const normal = await measure('normal (1 s poll)');
+  await db.query(`UPDATE edgecron.settings SET scale_to_zero = true, sync_interval = '15 minutes'`);
+  const sleepy = await measure('scale-to-zero');
+  console.log(`  scale-to-zero makes ${sleepy === 0 ? 'no' : `${((sleepy / normal) * 100).toFixed(1)}% of the`} round trips of normal mode; its sync interval (15 min) adds 4 per hour`);
+} finally {
+  await stack.stop();
+}
