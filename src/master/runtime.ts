@@ -154,7 +154,7 @@ export class MasterRuntime {
       if (now.getTime() < Math.min(syncAt, dueAt)) return new Date(Math.min(syncAt, dueAt));
     }
 
-    const heartbeatDue = now.getTime() - this.#lastHeartbeatAt >= HEARTBEAT_EVERY_MS || settings.scaleToZero;
+    const heartbeatDue = options.force || settings.scaleToZero || now.getTime() - this.#lastHeartbeatAt >= HEARTBEAT_EVERY_MS;
     const work = await peekWork(
       this.#db,
       heartbeatDue

@@ -101,6 +101,18 @@ describe('never losing a run', () => {
     expect(Number(oldestKept!.n)).toBe(0);
   });
 
+  it('purges finished runs older than retention_age and keeps unfinished ones', async () => {
+    const job = await createJob({ schedule: '0 0 1 1 *', command: 'SELECT 1' });
+    await sql(`INSERT INTO edgecron.run (job_id, owner, scheduled_for, status, finished_at) VALUES
+                 ($1, 'postgres', now() - interval '3 days', 'succeeded', now() - interval '3 days'),
+                 ($1, 'postgres', now() - interval '1 hour', 'failed', now() - interval '1 hour'),
+                 ($1, 'postgres', now() - interval '3 days' + interval '1 second', 'queued', NULL)`, [job]);
+    await setSettings({ retention_age: '1 day' });
+    await tick(masterNamed(`fresh-${Date.now()}`));
+    const kept = await sql<{ status: string }>('SELECT status FROM edgecron.run ORDER BY id');
+    expect(kept.map((r) => r.status)).toEqual(['failed', expect.stringMatching(/queued|running|succeeded/)]);
+  });
+
   it('makes no database round trip in scale-to-zero mode while nothing is due', async () => {
     await setSettings({ scale_to_zero: true, sync_interval: '15 minutes' });
     await createJob({ schedule: '0 0 1 1 *', command: 'SELECT 1' });
