@@ -101,9 +101,21 @@ $$;
 -- The next date a change must keep. edgecron re-reads a one-time job's start from run_after
 -- when its timing changes (a new interval): run_after must then say the next time the job's
 -- interval already gave, not the first date, which has run (docs/compat/hg_job.md).
+-- A job in the middle of a run has no next start yet (edgecron records it when the run ends):
+-- changing its interval then would send it back to a date it has run, so it is refused.
 CREATE OR REPLACE FUNCTION hgjob._next_date(j edgecron.job) RETURNS timestamptz
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT CASE WHEN j.revision = j.synced_revision AND j.next_run_at IS NOT NULL THEN j.next_run_at ELSE j.run_after END
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF j.revision = j.synced_revision AND j.next_run_at IS NOT NULL THEN
+    RETURN j.next_run_at;
+  ELSIF EXISTS (SELECT FROM edgecron.run r WHERE r.job_id = j.id
+                  -- the master keeps slots to the millisecond
+                  AND r.scheduled_for BETWEEN j.run_after - interval '1 ms' AND j.run_after + interval '1 ms') THEN
+    RAISE EXCEPTION 'job %: its next run time is not known while it runs, or after its last run', j.id
+      USING ERRCODE = '55000', HINT = 'Change it between runs, or give next_date (job_change) or call job_nextrun.';
+  END IF;
+  RETURN j.run_after;
+END
 $$;
 
 -- Changes a job (DBMS_JOB.CHANGE): a NULL argument leaves that part as it is.

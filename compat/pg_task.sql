@@ -301,6 +301,10 @@ BEGIN
   statement := pgtask._next_plan_statement(next_start, o.repeat, o.drift <> o.legacy);
   IF statement IS NOT DISTINCT FROM j.next_time_statement OR (o.repeat = OLD.repeat AND o.drift = OLD.drift) THEN
     statement := j.next_time_statement;
+  ELSIF new_plan IS NULL AND EXISTS (SELECT FROM edgecron.run r WHERE r.job_id = j.id
+                                        AND r.scheduled_for BETWEEN next_start - interval '1 ms' AND next_start + interval '1 ms') THEN
+    -- In the middle of a run (or after the last) the next plan is not known yet.
+    RAISE EXCEPTION 'task %: repeat and drift change between runs, or with a new plan', OLD.id USING ERRCODE = '55000';
   END IF;
   UPDATE edgecron.job x
      SET command = input,

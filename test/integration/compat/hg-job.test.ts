@@ -115,7 +115,7 @@ describe("hg_job's other functions", () => {
     expect(await sql('SELECT * FROM hgjob.job')).toEqual([]);
   });
 
-  it('shows a running job in hgjob.jobrunning', async () => {
+  it('shows a running job in hgjob.jobrunning, and refuses a new interval until the run ends', async () => {
     await sql(`select hgjob.job_create('select pg_sleep(1)', NULL)`);
     const id = await onlyJob();
     const master = masterNamed('main');
@@ -125,6 +125,8 @@ describe("hg_job's other functions", () => {
       return rows[0]?.jobpid != null && rows;
     });
     expect(running).toMatchObject({ jobid: String(id), jobuser: 'postgres', jobwhat: 'select pg_sleep(1)', jobpid: expect.any(Number) });
+    // Its next start is known only when the run ends: a new interval now is refused.
+    expect((await sqlError(sql(`select hgjob.job_interval(${id}, 'now() + interval ''1 hour''')`))).code).toBe('55000');
     await master.settle();
     expect(await sql('SELECT * FROM hgjob.jobrunning')).toEqual([]);
   });

@@ -213,6 +213,17 @@ describe('pg_task semantics on edgecron', () => {
     expect((await jobRow(id)).next_run_at).toEqual(planned);
   });
 
+  it('makes a finished task repeat only from a new plan', async () => {
+    const id = await insertTask(`INSERT INTO task (input) VALUES ('SELECT 1')`);
+    await tick();
+    expect((await sqlError(sql(`UPDATE task SET repeat = '5 min' WHERE id = $1`, [id]))).code).toBe('55000');
+    await sql(`UPDATE task SET repeat = '5 min', plan = now() WHERE id = $1`, [id]);
+    await tick();
+    expect(await taskRow(id)).toMatchObject({ state: 'DONE' });
+    expect(await runsOf(id)).toHaveLength(2);
+    expect(((await jobRow(id)).next_run_at as Date).getTime() - Date.now()).toBeGreaterThan(4 * 60_000);
+  });
+
   it('refuses writing what the scheduler writes', async () => {
     const id = await insertTask(`INSERT INTO task (input) VALUES ('SELECT 1')`);
     expect((await sqlError(sql(`UPDATE task SET output = 'x' WHERE id = $1`, [id]))).code).toBe('42501');
