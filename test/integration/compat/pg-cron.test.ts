@@ -118,7 +118,7 @@ describe("pg_cron's README examples", () => {
     const purge = await idFrom(
       `SELECT cron.schedule('delete-job-run-details', '0 12 * * *', $$DELETE FROM cron.job_run_details WHERE end_time < now() - interval '7 days'$$)`,
     );
-    const other = await idFrom(`SELECT cron.schedule('* * * * *', 'select 1;')`);
+    const other = await idFrom(`SELECT cron.schedule('0 0 1 1 *', 'select 1;')`);
     await runDueNow(other);
     await sql(`UPDATE edgecron.run SET finished_at = now() - interval '8 days' WHERE job_id = $1`, [other]);
     await runDueNow(purge);
@@ -156,8 +156,9 @@ describe('the pg_cron article in the reference seeds (002)', () => {
     ]);
 
     await runDueNow(...ids.slice(1));
+    // DISTINCT: a minutely job may also fire on its own if a minute begins during the test.
     const messages = await sql(
-      'SELECT jobid, status, return_message FROM cron.job_run_details WHERE jobid = ANY($1) ORDER BY jobid',
+      'SELECT DISTINCT jobid, status, return_message FROM cron.job_run_details WHERE jobid = ANY($1) ORDER BY jobid',
       [ids.slice(1)],
     );
     expect(messages).toEqual([
@@ -171,7 +172,7 @@ describe('the pg_cron article in the reference seeds (002)', () => {
 
 describe('pg_cron semantics on edgecron', () => {
   it('queues a run that comes due while the previous one still runs, and starts it when that one ends', async () => {
-    const id = await idFrom(`SELECT cron.schedule('* * * * *', 'SELECT pg_sleep(1)')`);
+    const id = await idFrom(`SELECT cron.schedule('0 0 1 1 *', 'SELECT pg_sleep(1)')`);
     const master = masterNamed('main');
     await tick();
     await dueSince(id);
@@ -189,7 +190,7 @@ describe('pg_cron semantics on edgecron', () => {
   });
 
   it('records a failed run with return_message "ERROR:  <message>"', async () => {
-    const id = await idFrom(`SELECT cron.schedule('* * * * *', 'SELECT 1/0')`);
+    const id = await idFrom(`SELECT cron.schedule('0 0 1 1 *', 'SELECT 1/0')`);
     await runDueNow(id);
     expect(await detailsOf(id)).toEqual([
       expect.objectContaining({ status: 'failed', return_message: 'ERROR:  division by zero' }),
@@ -218,8 +219,8 @@ describe('pg_cron semantics on edgecron', () => {
 
 describe('pg_cron pack security', () => {
   it("shows each role its own jobs and runs, and leaves another role's job alone", async () => {
-    const bobs = await asRole(BOB, async (q) => firstValue(await q(`SELECT cron.schedule('bob-job', '* * * * *', 'SELECT 1')`)));
-    const alices = await asRole(ALICE, async (q) => firstValue(await q(`SELECT cron.schedule('alice-job', '* * * * *', 'SELECT 1')`)));
+    const bobs = await asRole(BOB, async (q) => firstValue(await q(`SELECT cron.schedule('bob-job', '0 0 1 1 *', 'SELECT 1')`)));
+    const alices = await asRole(ALICE, async (q) => firstValue(await q(`SELECT cron.schedule('alice-job', '0 0 1 1 *', 'SELECT 1')`)));
     await runDueNow(bobs, alices);
 
     await asRole(ALICE, async (q) => {

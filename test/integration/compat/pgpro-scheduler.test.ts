@@ -318,7 +318,7 @@ describe("pgpro_scheduler's functions", () => {
   });
 
   it('lists running jobs with get_active_jobs while they run', async () => {
-    const id = await idFrom(`SELECT schedule.create_job('{"cron": "0 * * * *", "command": "SELECT pg_sleep(1)"}')`);
+    const id = await idFrom(`SELECT schedule.create_job('{"cron": "0 0 1 1 *", "command": "SELECT pg_sleep(1)"}')`);
     const master = masterNamed('main');
     await tick();
     await dueSince(id);
@@ -331,7 +331,7 @@ describe("pgpro_scheduler's functions", () => {
   });
 
   it('empties the log with clean_log', async () => {
-    const id = await idFrom(`SELECT schedule.create_job('0 * * * *', 'SELECT 1')`);
+    const id = await idFrom(`SELECT schedule.create_job('0 0 1 1 *', 'SELECT 1')`);
     await runDueNow(id);
     expect(await sql(`SELECT schedule.clean_log()`)).toEqual([{ clean_log: 1 }]);
     expect(await sql(`SELECT * FROM schedule.get_log()`)).toEqual([]);
@@ -389,7 +389,7 @@ describe('pgpro_scheduler pack security', () => {
   });
 
   it("keeps other roles' jobs and logs to edgecron_admin ('access denied', as pgpro does for non-superusers)", async () => {
-    const bobs = await asRole(BOB, async (q) => firstValue(await q(`SELECT schedule.create_job('0 * * * *', 'SELECT 1')`)));
+    const bobs = await asRole(BOB, async (q) => firstValue(await q(`SELECT schedule.create_job('0 0 1 1 *', 'SELECT 1')`)));
     await runDueNow(bobs);
     await asRole(ALICE, async (q) => {
       expect(await q(`SELECT * FROM schedule.get_owned_cron()`)).toEqual([]);
