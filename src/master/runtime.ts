@@ -1,5 +1,5 @@
-// The master's work for one database, around the pure decisions in timing.ts, dispatch-plan.ts
-// and finish-plan.ts: sync SQL changes → claim due slots → dispatch waiting runs → execute →
+// The master's work for one database, around the pure decisions in timing.ts and
+// finish-plan.ts: sync SQL changes → claim due slots → dispatch waiting runs → execute →
 // record → say when to wake next. Everything that must survive a restart is in the database.
 import type { Pool } from '@neondatabase/serverless';
 import { createDb, createPool, type Db } from '../db/client';
@@ -77,9 +77,8 @@ export class MasterRuntime {
   readonly #jobPool: Pool;
   readonly #db: Db;
   #settings: DatabaseSettings = DEFAULT_DATABASE_SETTINGS;
-  readonly #executions = new Map<number, Execution>();
-  readonly #inFlight = new Set<Promise<void>>();
-  /** Run ends that could not be recorded yet (database unreachable); retried every tick. */
+  /** Runs executing now, and the work that ends once each is recorded. */
+  readonly #executions = new Map<number, { execution: Execution; work: Promise<void> }>();
   /** Run ends not written yet; if the database is unreachable they wait here, still leased. */
   readonly #ends: BatchWriter<ExecutionReport>;
   readonly #starts: BatchWriter<{ startedAt: Date; backendPid: number | null }>;
@@ -117,7 +116,7 @@ export class MasterRuntime {
       },
       onError: (e, count) => this.#log(`could not record ${count} run end(s) yet: ${message(e)}`),
     });
-    // A start that cannot be written is not retried: the run's end carries the same facts.
+    // A start that cannot be written waits for the next one; the run's end carries the same facts.
     this.#starts = new BatchWriter({
       maxBatch: WRITE_BATCH,
       write: (starts) => markRunsStarted(this.#db, starts.map(([runId, s]) => ({ runId, ...s }))),
@@ -227,8 +226,9 @@ export class MasterRuntime {
 
   /** Waits until every run started so far has ended and been recorded. */
   async settle(): Promise<void> {
-    while (this.#inFlight.size > 0 || this.#dispatching || this.#ends.busy || this.#starts.busy) {
-      await Promise.all([...this.#inFlight, this.#dispatching, this.#ends.busy, this.#starts.busy]);
+    while (this.#executions.size > 0 || this.#dispatching || this.#ends.busy || this.#starts.busy) {
+      const works = [...this.#executions.values()].map((e) => e.work);
+      await Promise.all([...works, this.#dispatching, this.#ends.busy, this.#starts.busy]);
     }
   }
 
@@ -302,17 +302,15 @@ export class MasterRuntime {
 
   #execute(run: StartedRun): void {
     const execution = new Execution(run);
-    this.#executions.set(run.runId, execution);
     const work = executeRun(this.#executorDeps(), execution)
       .then((report) => this.#ends.add(run.runId, report))
       .catch((e: unknown) => this.#log(`run ${run.runId}: ${message(e)}`))
       .finally(() => {
         this.#executions.delete(run.runId);
-        this.#inFlight.delete(work);
         this.#maybeQueued = true;
         void this.#dispatch();
       });
-    this.#inFlight.add(work);
+    this.#executions.set(run.runId, { execution, work });
     this.#keepAlive(work);
   }
 
@@ -343,7 +341,7 @@ export class MasterRuntime {
 
   async #cancelRequested(): Promise<void> {
     for (const { runId, backendPid } of await cancelRequests(this.#db, this.masterId)) {
-      const execution = this.#executions.get(runId);
+      const execution = this.#executions.get(runId)?.execution;
       if (!execution || execution.canceled) continue;
       execution.canceled = true;
       const pid = backendPid ?? execution.backendPid;
