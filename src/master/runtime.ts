@@ -77,8 +77,11 @@ export class MasterRuntime {
   readonly #jobPool: Pool;
   readonly #db: Db;
   #settings: DatabaseSettings = DEFAULT_DATABASE_SETTINGS;
-  /** Runs executing now, and the work that ends once each is recorded. */
-  readonly #executions = new Map<number, { execution: Execution; work: Promise<void> }>();
+  /**
+   * Runs executing now, and the work that ends once each is recorded. A run whose command is
+   * over (`done`) no longer takes a slot: the next run starts while its end is being written.
+   */
+  readonly #executions = new Map<number, { execution: Execution; work: Promise<void>; done: boolean }>();
   /** Run ends not written yet; if the database is unreachable they wait here, still leased. */
   readonly #ends: BatchWriter<ExecutionReport>;
   readonly #starts: BatchWriter<{ startedAt: Date; backendPid: number | null }>;
@@ -279,7 +282,7 @@ export class MasterRuntime {
         this.#dispatchAgain = false;
         const at = now ?? new Date();
         now = undefined;
-        const free = this.#settings.parallelism - this.#executions.size;
+        const free = this.#settings.parallelism - this.#busySlots();
         if (free <= 0 || this.#settings.paused || !this.#maybeQueued) continue;
         const started = await dispatchRuns(this.#db, {
           masterId: this.masterId,
@@ -302,16 +305,29 @@ export class MasterRuntime {
 
   #execute(run: StartedRun): void {
     const execution = new Execution(run);
-    const work = executeRun(this.#executorDeps(), execution)
-      .then((report) => this.#ends.add(run.runId, report))
+    const entry = { execution, work: Promise.resolve(), done: false };
+    entry.work = executeRun(this.#executorDeps(), execution)
+      .then((report) => {
+        entry.done = true;
+        this.#maybeQueued = true;
+        void this.#dispatch();
+        return this.#ends.add(run.runId, report);
+      })
       .catch((e: unknown) => this.#log(`run ${run.runId}: ${message(e)}`))
       .finally(() => {
         this.#executions.delete(run.runId);
+        // Its end is written: a run of the same job that waited for it may start now.
         this.#maybeQueued = true;
         void this.#dispatch();
       });
-    this.#executions.set(run.runId, { execution, work });
-    this.#keepAlive(work);
+    this.#executions.set(run.runId, entry);
+    this.#keepAlive(entry.work);
+  }
+
+  #busySlots(): number {
+    let busy = 0;
+    for (const entry of this.#executions.values()) if (!entry.done) busy++;
+    return busy;
   }
 
   #executorDeps(): ExecutorDeps {
@@ -320,7 +336,10 @@ export class MasterRuntime {
       database: this.#database.name,
       resultLimitBytes: this.#settings.resultLimit,
       allowSuperuserJobs: this.#settings.allowSuperuserJobs,
-      waitUntil: (instant) => new Promise((resolve) => setTimeout(resolve, Math.max(0, instant.getTime() - Date.now()))),
+      waitUntil: (instant) => {
+        const delay = instant.getTime() - Date.now();
+        return delay <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, delay));
+      },
       now: () => new Date(),
       log: this.#log,
       onStart: (runId, startedAt, backendPid) => this.#starts.add(runId, { startedAt, backendPid }),
@@ -356,6 +375,7 @@ export class MasterRuntime {
       const report: ExecutionReport = {
         status: 'lost',
         startedAt: null,
+        finishedAt: null,
         backendPid: null,
         result: null,
         error: null,
@@ -377,6 +397,7 @@ function toRunEnd(runId: number, report: ExecutionReport): RunEnd {
     runId,
     status: report.status,
     startedAt: report.startedAt,
+    finishedAt: report.finishedAt,
     backendPid: report.backendPid,
     result: report.result,
     error: report.error,
