@@ -137,7 +137,7 @@ CREATE INDEX "job_due_idx" ON "edgecron"."job" USING btree ("next_run_at") WHERE
 CREATE INDEX "job_unsynced_idx" ON "edgecron"."job" USING btree ("id") WHERE "edgecron"."job"."needs_sync";--> statement-breakpoint
 CREATE INDEX "job_waiting_idx" ON "edgecron"."job" USING btree ("id") WHERE "edgecron"."job"."depends_on" IS NOT NULL AND "edgecron"."job"."state" = 'active' AND "edgecron"."job"."next_run_at" IS NULL;--> statement-breakpoint
 CREATE UNIQUE INDEX "run_job_slot_attempt_key" ON "edgecron"."run" USING btree ("job_id","scheduled_for","attempt");--> statement-breakpoint
-CREATE INDEX "run_job_idx" ON "edgecron"."run" USING btree ("job_id","id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "run_job_idx" ON "edgecron"."run" USING btree ("job_id","id");--> statement-breakpoint
 CREATE INDEX "run_queued_idx" ON "edgecron"."run" USING btree ("priority" DESC NULLS LAST,"start_after","id") WHERE "edgecron"."run"."status" = 'queued';--> statement-breakpoint
 CREATE INDEX "run_queued_start_idx" ON "edgecron"."run" USING btree ("start_after") WHERE "edgecron"."run"."status" = 'queued';--> statement-breakpoint
 CREATE INDEX "run_unfinished_job_idx" ON "edgecron"."run" USING btree ("job_id","status") WHERE "edgecron"."run"."status" IN ('queued', 'running');--> statement-breakpoint

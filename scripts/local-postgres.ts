@@ -21,6 +21,8 @@ export interface LocalPostgresOptions {
   port: number;
   /** Delete the data when stopped (tests); npm start keeps it. */
   persistent?: boolean;
+  /** More server settings (`-c name=value`), e.g. for a benchmark's statistics. */
+  settings?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -48,6 +50,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
       '-c', `unix_socket_directories=${databaseDir}`,
       '-c', 'max_connections=200',
       '-c', 'fsync=off',
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
     onLog: (message: string) => {
       for (const line of message.split('\n')) {

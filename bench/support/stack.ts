@@ -24,9 +24,14 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-export async function startBenchStack(options: { withWorker?: boolean } = {}): Promise<BenchStack> {
+export async function startBenchStack(options: { withWorker?: boolean; postgresSettings?: Record<string, string> } = {}): Promise<BenchStack> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'edgecron-bench-'));
-  const postgres = await startLocalPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort(), persistent: false });
+  const postgres = await startLocalPostgres({
+    dataDir: path.join(dir, 'pg'),
+    port: await freePort(),
+    persistent: false,
+    settings: options.postgresSettings,
+  });
   const roundTrips = new RoundTripCounter();
   const proxy = await startWsProxy(await freePort(), { onClientData: (c, chunk) => roundTrips.feed(c, chunk) });
   await migrateDatabase(postgres.url);

@@ -206,7 +206,8 @@ export const run = edgecron.table(
   (t) => [
     // A slot is claimed once, whatever races: the claim inserts with ON CONFLICT DO NOTHING.
     uniqueIndex('run_job_slot_attempt_key').on(t.jobId, t.scheduledFor, t.attempt),
-    index('run_job_idx').on(t.jobId, t.id.desc()),
+    // (job, id) scanned backwards gives a job's runs newest first.
+    index('run_job_idx').on(t.jobId, t.id),
     // Dispatch order, and when the next queued run may start.
     index('run_queued_idx')
       .on(t.priority.desc(), t.startAfter, t.id)

@@ -36,6 +36,8 @@ export class Execution {
 export interface ExecutionReport {
   status: EndStatus;
   startedAt: Date | null;
+  /** When the commands (and fallback) ended, by the master's clock, like startedAt. */
+  finishedAt: Date | null;
   backendPid: number | null;
   result: RunResult | null;
   error: RunError | null;
@@ -62,6 +64,7 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
   const report: ExecutionReport = {
     status: 'failed',
     startedAt: null,
+    finishedAt: null,
     backendPid: null,
     result: null,
     error: null,
@@ -111,7 +114,9 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
       }
       const startedAt = deps.now();
       report.startedAt = startedAt;
-      const recordedStart = deps.onStart(run.runId, startedAt, pid).catch((e: unknown) => {
+      // Not awaited: the run's end carries the same facts, and a start written after the end
+      // changes nothing (it only touches running runs).
+      deps.onStart(run.runId, startedAt, pid).catch((e: unknown) => {
         deps.log(`run ${run.runId}: could not record its start: ${e instanceof Error ? e.message : String(e)}`);
       });
       if (run.maxRunTimeMs !== null && pid !== null) {
@@ -131,8 +136,8 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
       } catch (e) {
         failure = e;
       }
+      report.finishedAt = deps.now();
       for (const timer of timers.splice(0)) clearTimeout(timer);
-      await recordedStart;
 
       if (failure === null) {
         report.status = 'succeeded';
@@ -154,6 +159,7 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
         await client.query('ROLLBACK');
         report.nextTime = await evaluateNextTime(client, run.nextTimeStatement, 'next_time_statement', false);
       }
+      report.finishedAt = deps.now();
       await resetSession(client);
     });
   } catch (e) {

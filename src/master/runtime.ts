@@ -1,5 +1,5 @@
-// The master's work for one database, around the pure decisions in timing.ts, dispatch-plan.ts
-// and finish-plan.ts: sync SQL changes → claim due slots → dispatch waiting runs → execute →
+// The master's work for one database, around the pure decisions in timing.ts and
+// finish-plan.ts: sync SQL changes → claim due slots → dispatch waiting runs → execute →
 // record → say when to wake next. Everything that must survive a restart is in the database.
 import type { Pool } from '@neondatabase/serverless';
 import { createDb, createPool, type Db } from '../db/client';
@@ -77,9 +77,11 @@ export class MasterRuntime {
   readonly #jobPool: Pool;
   readonly #db: Db;
   #settings: DatabaseSettings = DEFAULT_DATABASE_SETTINGS;
-  readonly #executions = new Map<number, Execution>();
-  readonly #inFlight = new Set<Promise<void>>();
-  /** Run ends that could not be recorded yet (database unreachable); retried every tick. */
+  /**
+   * Runs executing now, and the work that ends once each is recorded. A run whose command is
+   * over (`done`) no longer takes a slot: the next run starts while its end is being written.
+   */
+  readonly #executions = new Map<number, { execution: Execution; work: Promise<void>; done: boolean }>();
   /** Run ends not written yet; if the database is unreachable they wait here, still leased. */
   readonly #ends: BatchWriter<ExecutionReport>;
   readonly #starts: BatchWriter<{ startedAt: Date; backendPid: number | null }>;
@@ -117,7 +119,7 @@ export class MasterRuntime {
       },
       onError: (e, count) => this.#log(`could not record ${count} run end(s) yet: ${message(e)}`),
     });
-    // A start that cannot be written is not retried: the run's end carries the same facts.
+    // A start that cannot be written waits for the next one; the run's end carries the same facts.
     this.#starts = new BatchWriter({
       maxBatch: WRITE_BATCH,
       write: (starts) => markRunsStarted(this.#db, starts.map(([runId, s]) => ({ runId, ...s }))),
@@ -227,8 +229,9 @@ export class MasterRuntime {
 
   /** Waits until every run started so far has ended and been recorded. */
   async settle(): Promise<void> {
-    while (this.#inFlight.size > 0 || this.#dispatching || this.#ends.busy || this.#starts.busy) {
-      await Promise.all([...this.#inFlight, this.#dispatching, this.#ends.busy, this.#starts.busy]);
+    while (this.#executions.size > 0 || this.#dispatching || this.#ends.busy || this.#starts.busy) {
+      const works = [...this.#executions.values()].map((e) => e.work);
+      await Promise.all([...works, this.#dispatching, this.#ends.busy, this.#starts.busy]);
     }
   }
 
@@ -279,7 +282,7 @@ export class MasterRuntime {
         this.#dispatchAgain = false;
         const at = now ?? new Date();
         now = undefined;
-        const free = this.#settings.parallelism - this.#executions.size;
+        const free = this.#settings.parallelism - this.#busySlots();
         if (free <= 0 || this.#settings.paused || !this.#maybeQueued) continue;
         const started = await dispatchRuns(this.#db, {
           masterId: this.masterId,
@@ -302,18 +305,29 @@ export class MasterRuntime {
 
   #execute(run: StartedRun): void {
     const execution = new Execution(run);
-    this.#executions.set(run.runId, execution);
-    const work = executeRun(this.#executorDeps(), execution)
-      .then((report) => this.#ends.add(run.runId, report))
+    const entry = { execution, work: Promise.resolve(), done: false };
+    entry.work = executeRun(this.#executorDeps(), execution)
+      .then((report) => {
+        entry.done = true;
+        this.#maybeQueued = true;
+        void this.#dispatch();
+        return this.#ends.add(run.runId, report);
+      })
       .catch((e: unknown) => this.#log(`run ${run.runId}: ${message(e)}`))
       .finally(() => {
         this.#executions.delete(run.runId);
-        this.#inFlight.delete(work);
+        // Its end is written: a run of the same job that waited for it may start now.
         this.#maybeQueued = true;
         void this.#dispatch();
       });
-    this.#inFlight.add(work);
-    this.#keepAlive(work);
+    this.#executions.set(run.runId, entry);
+    this.#keepAlive(entry.work);
+  }
+
+  #busySlots(): number {
+    let busy = 0;
+    for (const entry of this.#executions.values()) if (!entry.done) busy++;
+    return busy;
   }
 
   #executorDeps(): ExecutorDeps {
@@ -322,7 +336,10 @@ export class MasterRuntime {
       database: this.#database.name,
       resultLimitBytes: this.#settings.resultLimit,
       allowSuperuserJobs: this.#settings.allowSuperuserJobs,
-      waitUntil: (instant) => new Promise((resolve) => setTimeout(resolve, Math.max(0, instant.getTime() - Date.now()))),
+      waitUntil: (instant) => {
+        const delay = instant.getTime() - Date.now();
+        return delay <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, delay));
+      },
       now: () => new Date(),
       log: this.#log,
       onStart: (runId, startedAt, backendPid) => this.#starts.add(runId, { startedAt, backendPid }),
@@ -343,7 +360,7 @@ export class MasterRuntime {
 
   async #cancelRequested(): Promise<void> {
     for (const { runId, backendPid } of await cancelRequests(this.#db, this.masterId)) {
-      const execution = this.#executions.get(runId);
+      const execution = this.#executions.get(runId)?.execution;
       if (!execution || execution.canceled) continue;
       execution.canceled = true;
       const pid = backendPid ?? execution.backendPid;
@@ -358,6 +375,7 @@ export class MasterRuntime {
       const report: ExecutionReport = {
         status: 'lost',
         startedAt: null,
+        finishedAt: null,
         backendPid: null,
         result: null,
         error: null,
@@ -379,6 +397,7 @@ function toRunEnd(runId: number, report: ExecutionReport): RunEnd {
     runId,
     status: report.status,
     startedAt: report.startedAt,
+    finishedAt: report.finishedAt,
     backendPid: report.backendPid,
     result: report.result,
     error: report.error,

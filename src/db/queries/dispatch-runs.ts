@@ -50,7 +50,8 @@ export async function dispatchRuns(
          -- they never hold back the runs behind them; overdue ones come through to expire.
          AND (r.not_after < now()
               OR (job_running.n < j.max_instances AND (r.queue IS NULL OR queue_running.n < coalesce(q.max_running, 1))))
-       ORDER BY r.priority DESC, r.start_after, r.id
+       -- NULLS LAST as in run_queued_idx, so the scan follows the index and stops early.
+       ORDER BY r.priority DESC NULLS LAST, r.start_after, r.id
        LIMIT ${options.candidates}
          FOR UPDATE OF r SKIP LOCKED
     ), ranked AS (

@@ -12,6 +12,8 @@ export interface RunEnd {
   status: EndStatus;
   /** When the command was sent and which backend ran it, if the start was not recorded yet. */
   startedAt?: Date | null;
+  /** When the command ended; the time of recording when unknown (a lost run). */
+  finishedAt?: Date | null;
   backendPid?: number | null;
   result?: RunResult | null;
   error?: RunError | null;
@@ -47,6 +49,7 @@ export async function finishRuns(
       id: e.runId,
       status: e.status,
       started_at: e.startedAt?.toISOString() ?? null,
+      finished_at: e.finishedAt?.toISOString() ?? null,
       backend_pid: e.backendPid ?? null,
       result: e.result ?? null,
       error: e.error ?? null,
@@ -58,12 +61,12 @@ export async function finishRuns(
     const ended = await tx.execute<Record<string, unknown>>(sql`
       WITH ended AS (
         UPDATE edgecron.run AS r
-           SET status = e.status, finished_at = now(), lease_until = NULL,
+           SET status = e.status, finished_at = coalesce(e.finished_at, now()), lease_until = NULL,
                started_at = coalesce(r.started_at, e.started_at), backend_pid = coalesce(r.backend_pid, e.backend_pid),
                result = e.result, error = e.error, fallback = e.fallback, reason = coalesce(e.reason, r.reason)
           FROM jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
-               AS e(id bigint, status text, started_at timestamptz, backend_pid int, result jsonb, error jsonb,
-                    fallback jsonb, reason text)
+               AS e(id bigint, status text, started_at timestamptz, finished_at timestamptz, backend_pid int,
+                    result jsonb, error jsonb, fallback jsonb, reason text)
          WHERE r.id = e.id AND r.status = 'running'
         RETURNING r.id, r.job_id, r.attempt, r.scheduled_for, r.owner, r.queue, r.priority
       ), jobs AS (
