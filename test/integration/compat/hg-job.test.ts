@@ -46,7 +46,8 @@ describe('the HighGo how-to in the reference seeds (000)', () => {
     await sql(CREATE);
     const id = await onlyJob();
     await tick();
-    await sql(`select hgjob.job_change(${id}, $$insert into public.test_t (info, time) values ('1111',now());$$,$$now() + interval '1 m'$$ )`);
+    expect(id).toBe(1); // an empty database: the how-to's job 1
+    await sql(`select hgjob.job_change(1, $$insert into public.test_t (info, time) values ('1111',now());$$,$$now() + interval '1 m'$$ )`);
     expect(await sql('SELECT jobwhat, jobinterval FROM hgjob.job')).toEqual([
       { jobwhat: `insert into public.test_t (info, time) values ('1111',now());`, jobinterval: `now() + interval '1 m'` },
     ]);
@@ -67,10 +68,12 @@ describe('the HighGo how-to in the reference seeds (000)', () => {
     await sql(CREATE);
     const id = await onlyJob();
     await tick();
-    await sql(`select hgjob.job_stop(${id})`);
+    expect(id).toBe(1);
+    await sql(`select hgjob.job_stop(1);`);
     await tick();
     expect(await sql('SELECT jobenabled, jobnextrun FROM hgjob.job')).toEqual([{ jobenabled: false, jobnextrun: null }]);
 
+    // The how-to restarts its job 3; here the job is 1.
     await sql(`select hgjob.job_start(${id}, '2018-05-30 00:00:00')`);
     await tick(); // a start time in the past is due at once
     expect(await sql('SELECT count(*)::int AS n FROM test_t')).toEqual([{ n: 2 }]);

@@ -11,7 +11,6 @@ beforeAll(ensureTestRoles);
 beforeEach(async () => {
   await resetDatabase();
   await resetSettings();
-  await sql('DELETE FROM edgecron.queue');
 });
 
 interface TaskRow {
