@@ -156,6 +156,8 @@ export const FINISHED_RUN_STATUSES = RUN_STATUSES.filter((s) => s !== 'queued' &
 export interface RunResult {
   command: string | null;
   row_count: number | null;
+  /** The result's column names in the query's order (row objects do not keep it). */
+  columns: string[];
   rows: unknown[];
   truncated: boolean;
 }

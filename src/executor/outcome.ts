@@ -5,6 +5,7 @@ interface DriverResult {
   command?: string | null;
   rowCount?: number | null;
   rows?: unknown[];
+  fields?: Array<{ name: string }>;
 }
 
 /**
@@ -28,6 +29,7 @@ export function toRunResult(raw: unknown, limitBytes: number): RunResult {
   return {
     command: last?.command ?? null,
     row_count: last?.rowCount ?? null,
+    columns: (last?.fields ?? []).map((f) => f.name),
     rows,
     truncated,
   };

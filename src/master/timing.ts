@@ -15,6 +15,8 @@ export interface ChangedJob extends ScheduleColumns {
   dependsOn: number[] | null;
   anchorAt: Date;
   lastFinishedAt: Date | null;
+  nextRunAt: Date | null;
+  lastScheduledFor: Date | null;
 }
 
 export type JobTiming =
@@ -33,6 +35,12 @@ export function timingForChangedJob(job: ChangedJob, now: Date, defaultZone: str
   const parsed = scheduleOf(job, defaultZone);
   if (parsed === null) {
     if (job.state === 'done') return { ...base, nextRunAt: null, state: 'done' };
+    if (job.lastScheduledFor !== null) {
+      // It ran already and re-arms itself (interval expression, next-time statement,
+      // resubmit): its next start is whatever that set, unless run_after moved past the run.
+      const moved = job.runAfter !== null && job.runAfter > job.lastScheduledFor;
+      return { ...base, nextRunAt: moved ? job.runAfter : job.nextRunAt, state: 'active' };
+    }
     if (job.dependsOn !== null && job.dependsOn.length > 0) return { ...base, nextRunAt: null, state: 'active' };
     return { ...base, nextRunAt: job.runAfter ?? now, state: 'active' };
   }
@@ -53,6 +61,7 @@ export interface DueJob extends ScheduleColumns {
   kind: 'recurring' | 'one_time';
   owner: string;
   nextRunAt: Date;
+  lastScheduledFor: Date | null;
   anchorAt: Date;
   lastFinishedAt: Date | null;
   overlap: OverlapPolicy;
@@ -122,8 +131,11 @@ export function decideDueJob(job: DueJob, now: Date, graceMs: number, defaultZon
 
   const parsed = scheduleOf(job, defaultZone);
   if (parsed === null) {
-    // A one-time job: its single slot runs; what comes next is decided when it ends.
-    return decision(applyOverlap(job, [slot], planned), null);
+    // A one-time job: its slot runs; what comes next is decided when it ends. A job that
+    // re-arms itself never reuses a slot it ran (the run would collide with the earlier one).
+    const last = job.lastScheduledFor;
+    const own = last !== null && slot <= last ? new Date(last.getTime() + 1) : slot;
+    return { ...decision(applyOverlap(job, [own], planned), null), lastSlot: own };
   }
   if (!parsed.ok) return { ...decision([], null, 'broken'), brokenReason: parsed.error.message };
   const schedule = parsed.value;

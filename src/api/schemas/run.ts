@@ -27,7 +27,13 @@ export const Run = z
     role: z.string().nullable().openapi({ description: 'The role the run ran as.' }),
     cancel_requested: z.boolean(),
     result: z
-      .object({ command: z.string().nullable(), row_count: z.number().nullable(), rows: z.array(z.unknown()), truncated: z.boolean() })
+      .object({
+        command: z.string().nullable(),
+        row_count: z.number().nullable(),
+        columns: z.array(z.string()).optional().openapi({ description: 'Column names in the query order.' }),
+        rows: z.array(z.unknown()),
+        truncated: z.boolean(),
+      })
       .nullable()
       .openapi({ description: "The last statement's tag, row count and rows (capped)." }),
     error: z

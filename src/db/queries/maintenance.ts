@@ -49,29 +49,48 @@ export async function signalBackend(db: Db, pid: number, how: 'cancel' | 'termin
 }
 
 /**
- * Deletes finished runs beyond the retention limits, oldest first, in batches of `batch` so a
- * large backlog never becomes one long delete. Returns how many were deleted.
+ * Deletes finished runs beyond the retention limits, oldest first, and finished one-time jobs
+ * past the age limit, in batches of `batch` so a large backlog never becomes one long delete.
+ * Returns how many rows were deleted.
  */
 export async function purgeHistory(
   db: Db,
   limits: { maxAgeMs: number | null; maxRuns: number | null; batch: number },
 ): Promise<number> {
   let deleted = 0;
+  // The runs of a job that a waiting one-time job depends on stay: they say whether it succeeded.
+  const notNeeded = sql`NOT EXISTS (SELECT 1 FROM edgecron.job AS w
+                         WHERE w.depends_on IS NOT NULL AND w.state = 'active' AND w.next_run_at IS NULL
+                           AND r.job_id = ANY(w.depends_on))`;
   if (limits.maxAgeMs !== null) {
     const result = await db.execute(sql`
       DELETE FROM edgecron.run WHERE id IN (
-        SELECT id FROM edgecron.run
-         WHERE finished_at < now() - ${limits.maxAgeMs} * interval '1 millisecond'
-         ORDER BY finished_at LIMIT ${limits.batch})`);
+        SELECT r.id FROM edgecron.run AS r
+         WHERE r.finished_at < now() - ${limits.maxAgeMs} * interval '1 millisecond' AND ${notNeeded}
+         ORDER BY r.finished_at LIMIT ${limits.batch})`);
+    deleted += result.rowCount ?? 0;
+  }
+  if (limits.maxAgeMs !== null) {
+    // Finished one-time jobs (submitted work, pg_task tasks) go too, with their runs, once
+    // older than the same age, unless a job still waiting depends on them.
+    const result = await db.execute(sql`
+      DELETE FROM edgecron.job WHERE id IN (
+        SELECT d.id FROM edgecron.job AS d
+         WHERE d.kind = 'one_time' AND d.state = 'done'
+           AND d.last_finished_at < now() - ${limits.maxAgeMs} * interval '1 millisecond'
+           AND NOT EXISTS (SELECT 1 FROM edgecron.job AS w
+                            WHERE w.depends_on IS NOT NULL AND w.state = 'active' AND w.next_run_at IS NULL
+                              AND d.id = ANY(w.depends_on))
+         LIMIT ${limits.batch})`);
     deleted += result.rowCount ?? 0;
   }
   if (limits.maxRuns !== null) {
     const result = await db.execute(sql`
       DELETE FROM edgecron.run WHERE id IN (
-        SELECT id FROM edgecron.run
-         WHERE finished_at IS NOT NULL
-           AND id <= (SELECT id FROM edgecron.run ORDER BY id DESC OFFSET ${limits.maxRuns} LIMIT 1)
-         ORDER BY id LIMIT ${limits.batch})`);
+        SELECT r.id FROM edgecron.run AS r
+         WHERE r.finished_at IS NOT NULL AND ${notNeeded}
+           AND r.id <= (SELECT id FROM edgecron.run ORDER BY id DESC OFFSET ${limits.maxRuns} LIMIT 1)
+         ORDER BY r.id LIMIT ${limits.batch})`);
     deleted += result.rowCount ?? 0;
   }
   return deleted;

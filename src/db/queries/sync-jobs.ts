@@ -8,7 +8,7 @@ import { toDate, toNullableDate, toNumber, toNumberArray } from './rows';
 export async function loadChangedJobs(db: Db, limit: number): Promise<ChangedJob[]> {
   const result = await db.execute<Record<string, unknown>>(sql`
     SELECT id, revision, kind, schedule, rule, dates, run_after, timezone, day_match, start_at, end_at,
-           enabled, state, depends_on, anchor_at, last_finished_at
+           enabled, state, depends_on, anchor_at, last_finished_at, next_run_at, last_scheduled_for
       FROM edgecron.job
      WHERE needs_sync
      ORDER BY id
@@ -30,6 +30,8 @@ export async function loadChangedJobs(db: Db, limit: number): Promise<ChangedJob
     dependsOn: toNumberArray(r.depends_on),
     anchorAt: toDate(r.anchor_at),
     lastFinishedAt: toNullableDate(r.last_finished_at),
+    nextRunAt: toNullableDate(r.next_run_at),
+    lastScheduledFor: toNullableDate(r.last_scheduled_for),
   }));
 }
 

@@ -148,6 +148,17 @@ describe('executing a run', () => {
     expect(await jobRow(once)).toMatchObject({ state: 'done', next_run_at: null });
   });
 
+  it('keeps the next start a re-arming one-time job gave itself when one of its columns changes', async () => {
+    const job = await createJob({ command: 'SELECT 1', interval_expression: `now() + interval '1 hour'` });
+    await tick();
+    const armed = new Date((await jobRow(job)).next_run_at as Date).getTime();
+    expect(armed).toBeGreaterThan(Date.now() + 3_500_000);
+    await sql(`UPDATE edgecron.job SET timezone = 'Europe/Berlin' WHERE id = $1`, [job]);
+    await tick();
+    expect(new Date((await jobRow(job)).next_run_at as Date).getTime()).toBe(armed);
+    expect(await runsOf(job)).toHaveLength(1);
+  });
+
   it('breaks a job whose role no longer exists, and keeps the others running', async () => {
     await ensureRoles('engine_gone');
     const orphan = await yearlyJob({ owner: 'engine_gone', command: 'SELECT 1' });

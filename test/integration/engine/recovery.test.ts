@@ -113,6 +113,24 @@ describe('never losing a run', () => {
     expect(kept.map((r) => r.status)).toEqual(['failed', expect.stringMatching(/queued|running|succeeded/)]);
   });
 
+  it('purges finished one-time jobs older than retention_age, but not one a waiting job depends on', async () => {
+    const old = await createJob({ command: 'SELECT 1' });
+    const needed = await createJob({ command: 'SELECT 2' });
+    const recent = await createJob({ command: 'SELECT 3' });
+    await sql(`UPDATE edgecron.job SET state = 'done', last_finished_at = now() - interval '3 days' WHERE id IN ($1, $2)`, [old, needed]);
+    await sql(`UPDATE edgecron.job SET state = 'done', last_finished_at = now() - interval '1 hour' WHERE id = $1`, [recent]);
+    await sql(`INSERT INTO edgecron.run (job_id, owner, scheduled_for, status, finished_at)
+               VALUES ($1, 'postgres', now() - interval '3 days', 'succeeded', now() - interval '3 days')`, [needed]);
+    const pending = await createJob({ command: 'SELECT 5', run_after: new Date(Date.now() + 86_400_000).toISOString() });
+    await createJob({ command: 'SELECT 4', depends_on: `{${needed}, ${pending}}` });
+    await setSettings({ retention_age: '1 day', paused: true });
+    await tick(masterNamed(`fresh-${Date.now()}`));
+    const left = await sql<{ id: string }>('SELECT id FROM edgecron.job WHERE id = ANY($1) ORDER BY id', [[old, needed, recent]]);
+    expect(left.map((r) => Number(r.id))).toEqual([needed, recent]);
+    // ... nor the run that says the dependency succeeded.
+    expect((await runsOf(needed)).map((r) => r.status)).toEqual(['succeeded']);
+  });
+
   it('makes no database round trip in scale-to-zero mode while nothing is due', async () => {
     await setSettings({ scale_to_zero: true, sync_interval: '15 minutes' });
     await createJob({ schedule: '0 0 1 1 *', command: 'SELECT 1' });

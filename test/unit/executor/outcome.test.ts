@@ -5,9 +5,15 @@ describe('toRunResult', () => {
   it('keeps the last statement of a multi-statement command', () => {
     const raw = [
       { command: 'CREATE', rowCount: null, rows: [] },
-      { command: 'SELECT', rowCount: 2, rows: [{ a: 1 }, { a: 2 }] },
+      { command: 'SELECT', rowCount: 2, rows: [{ b: 1, a: 1 }, { b: 2, a: 2 }], fields: [{ name: 'b' }, { name: 'a' }] },
     ];
-    expect(toRunResult(raw, 1000)).toEqual({ command: 'SELECT', row_count: 2, rows: [{ a: 1 }, { a: 2 }], truncated: false });
+    expect(toRunResult(raw, 1000)).toEqual({
+      command: 'SELECT',
+      row_count: 2,
+      columns: ['b', 'a'],
+      rows: [{ b: 1, a: 1 }, { b: 2, a: 2 }],
+      truncated: false,
+    });
   });
 
   it('keeps rows only while their JSON fits the limit and says it truncated', () => {

@@ -22,6 +22,8 @@ function changed(overrides: Partial<ChangedJob>): ChangedJob {
     dependsOn: null,
     anchorAt: at('2026-11-01T00:00:00Z'),
     lastFinishedAt: null,
+    nextRunAt: null,
+    lastScheduledFor: null,
     ...overrides,
   };
 }
@@ -40,6 +42,7 @@ function due(overrides: Partial<DueJob>): DueJob {
     startAt: null,
     endAt: null,
     nextRunAt: at('2026-11-22T10:16:00Z'),
+    lastScheduledFor: null,
     anchorAt: at('2026-11-01T00:00:00Z'),
     lastFinishedAt: null,
     overlap: 'skip',
@@ -92,6 +95,20 @@ describe('timingForChangedJob', () => {
     expect(timingForChangedJob(changed({ ...oneTime, runAfter: at('2026-11-23T00:00:00Z') }), now, 'UTC')).toMatchObject({
       nextRunAt: at('2026-11-23T00:00:00Z'),
     });
+  });
+
+  it('keeps the next start a re-armed one-time job set for itself when one of its columns changes', () => {
+    const now = at('2026-11-22T10:00:00Z');
+    const rearmed = changed({
+      kind: 'one_time',
+      schedule: null,
+      runAfter: at('2026-11-20T00:00:00Z'),
+      lastScheduledFor: at('2026-11-21T00:00:00Z'),
+      nextRunAt: at('2026-11-23T00:00:00Z'),
+    });
+    expect(timingForChangedJob(rearmed, now, 'UTC')).toMatchObject({ nextRunAt: at('2026-11-23T00:00:00Z'), state: 'active' });
+    const moved = { ...rearmed, runAfter: at('2026-11-25T00:00:00Z') };
+    expect(timingForChangedJob(moved, now, 'UTC')).toMatchObject({ nextRunAt: at('2026-11-25T00:00:00Z') });
   });
 
   it('keeps a one-time job with dependencies waiting', () => {
@@ -171,6 +188,17 @@ describe('decideDueJob', () => {
     const decision = decideDueJob(due({ nextTimeFromSql: true }), at('2026-11-22T10:16:00Z'), grace, 'UTC');
     expect(decision.nextRunAt).toBeNull();
     expect(decision.state).toBe('active');
+  });
+
+  it('never gives a re-armed one-time job a slot it already ran', () => {
+    const decision = decideDueJob(
+      due({ kind: 'one_time', schedule: null, nextRunAt: at('2026-11-22T10:00:00Z'), lastScheduledFor: at('2026-11-22T10:00:00Z') }),
+      at('2026-11-22T10:00:01Z'),
+      grace,
+      'UTC',
+    );
+    expect(decision.runs[0]?.scheduledFor).toEqual(at('2026-11-22T10:00:00.001Z'));
+    expect(decision.lastSlot).toEqual(at('2026-11-22T10:00:00.001Z'));
   });
 
   it('runs a one-time job once and leaves what follows to its end', () => {
