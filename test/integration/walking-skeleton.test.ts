@@ -31,7 +31,7 @@ describe('a job defined in SQL', () => {
     expect(new Date(run.scheduled_for as Date).toISOString()).toBe(slot.toISOString());
     expect(new Date(run.started_at as Date).getTime()).toBeGreaterThanOrEqual(slot.getTime());
     expect(new Date(run.finished_at as Date).getTime()).toBeGreaterThanOrEqual(new Date(run.started_at as Date).getTime());
-    expect(run.result).toEqual({ command: 'SELECT', row_count: 1, rows: [{ '?column?': 1 }], truncated: false });
+    expect(run.result).toEqual({ command: 'SELECT', row_count: 1, columns: ['?column?'], rows: [{ '?column?': 1 }], truncated: false });
     expect(run.error).toBeNull();
 
     const [after] = await sql<{ next_run_at: Date }>('SELECT next_run_at FROM edgecron.job WHERE id = $1', [jobId]);

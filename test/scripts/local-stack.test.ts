@@ -51,6 +51,18 @@ describe('npm start', () => {
   });
 });
 
+describe('the local PostgreSQL module', () => {
+  it('leaves the exit status to the process (a failed test run must not exit 0)', async () => {
+    const child = spawn(
+      process.execPath,
+      [path.join(root, 'node_modules/tsx/dist/cli.mjs'), '-e', "import './scripts/local-postgres.ts'; process.exitCode = 3;"],
+      { cwd: root },
+    );
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(3);
+  });
+});
+
 describe('the WebSocket proxy', () => {
   let proxy: WsProxy;
   let echo: net.Server;
