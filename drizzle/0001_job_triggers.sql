@@ -16,6 +16,13 @@ BEGIN
      OR (NEW.state = 'active' AND OLD.state <> 'active') THEN
     NEW.revision := OLD.revision + 1;
   END IF;
+  -- A one-time job given a new start (run_after), enabled again or re-activated is scheduled
+  -- anew; otherwise a one-time job that ran keeps the next start it gave itself.
+  IF NEW.run_after IS DISTINCT FROM OLD.run_after
+     OR (NEW.enabled AND NOT OLD.enabled)
+     OR (NEW.state = 'active' AND OLD.state <> 'active') THEN
+    NEW.last_scheduled_for := NULL;
+  END IF;
   RETURN NEW;
 END
 $$;

@@ -37,9 +37,9 @@ export function timingForChangedJob(job: ChangedJob, now: Date, defaultZone: str
     if (job.state === 'done') return { ...base, nextRunAt: null, state: 'done' };
     if (job.lastScheduledFor !== null) {
       // It ran already and re-arms itself (interval expression, next-time statement,
-      // resubmit): its next start is whatever that set, unless run_after moved past the run.
-      const moved = job.runAfter !== null && job.runAfter > job.lastScheduledFor;
-      return { ...base, nextRunAt: moved ? job.runAfter : job.nextRunAt, state: 'active' };
+      // resubmit): its next start is whatever that set. (Giving it a new run_after, enabling
+      // or re-activating it clears last_scheduled_for: then it is scheduled anew below.)
+      return { ...base, nextRunAt: job.nextRunAt, state: 'active' };
     }
     if (job.dependsOn !== null && job.dependsOn.length > 0) return { ...base, nextRunAt: null, state: 'active' };
     return { ...base, nextRunAt: job.runAfter ?? now, state: 'active' };
@@ -61,7 +61,8 @@ export interface DueJob extends ScheduleColumns {
   kind: 'recurring' | 'one_time';
   owner: string;
   nextRunAt: Date;
-  lastScheduledFor: Date | null;
+  /** The latest slot any run of the job has (a one-time job must not reuse one). */
+  lastRunSlot: Date | null;
   anchorAt: Date;
   lastFinishedAt: Date | null;
   overlap: OverlapPolicy;
@@ -131,10 +132,10 @@ export function decideDueJob(job: DueJob, now: Date, graceMs: number, defaultZon
 
   const parsed = scheduleOf(job, defaultZone);
   if (parsed === null) {
-    // A one-time job: its slot runs; what comes next is decided when it ends. A job that
-    // re-arms itself never reuses a slot it ran (the run would collide with the earlier one).
-    const last = job.lastScheduledFor;
-    const own = last !== null && slot <= last ? new Date(last.getTime() + 1) : slot;
+    // A one-time job: its slot runs; what comes next is decided when it ends. A job run again
+    // (re-armed, restarted) never reuses a slot it ran: its run would collide with the earlier.
+    const last = job.lastRunSlot;
+    const own = last !== null && slot <= last ? new Date(Math.max(last.getTime() + 1, now.getTime())) : slot;
     return { ...decision(applyOverlap(job, [own], planned), null), lastSlot: own };
   }
   if (!parsed.ok) return { ...decision([], null, 'broken'), brokenReason: parsed.error.message };

@@ -20,10 +20,11 @@ export async function claimDueRuns(
   return db.transaction(async (tx) => {
     const due = await tx.execute<Record<string, unknown>>(sql`
       SELECT j.id, j.revision, j.kind, j.owner, j.schedule, j.rule, j.dates, j.timezone, j.day_match,
-             j.start_at, j.end_at, j.next_run_at, j.last_scheduled_for, j.anchor_at, j.last_finished_at, j.overlap,
+             j.start_at, j.end_at, j.next_run_at, j.anchor_at, j.last_finished_at, j.overlap,
              j.max_instances, j.queue_limit, j.misfire, j.misfire_cap,
              extract(epoch FROM j.max_wait) * 1000 AS max_wait_ms, j.queue, j.priority,
              (j.interval_expression IS NOT NULL OR j.next_time_statement IS NOT NULL) AS next_time_from_sql,
+             (SELECT max(r.scheduled_for) FROM edgecron.run AS r WHERE r.job_id = j.id AND j.kind = 'one_time') AS last_run_slot,
              (SELECT count(*) FROM edgecron.run AS r WHERE r.job_id = j.id AND r.status = 'running') AS running,
              (SELECT count(*) FROM edgecron.run AS r WHERE r.job_id = j.id AND r.status = 'queued') AS queued
         FROM edgecron.job AS j
@@ -48,7 +49,7 @@ export async function claimDueRuns(
         startAt: toNullableDate(r.start_at),
         endAt: toNullableDate(r.end_at),
         nextRunAt: toDate(r.next_run_at),
-        lastScheduledFor: toNullableDate(r.last_scheduled_for),
+        lastRunSlot: toNullableDate(r.last_run_slot),
         anchorAt: toDate(r.anchor_at),
         lastFinishedAt: toNullableDate(r.last_finished_at),
         overlap: r.overlap as OverlapPolicy,

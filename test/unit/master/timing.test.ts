@@ -42,7 +42,7 @@ function due(overrides: Partial<DueJob>): DueJob {
     startAt: null,
     endAt: null,
     nextRunAt: at('2026-11-22T10:16:00Z'),
-    lastScheduledFor: null,
+    lastRunSlot: null,
     anchorAt: at('2026-11-01T00:00:00Z'),
     lastFinishedAt: null,
     overlap: 'skip',
@@ -107,8 +107,9 @@ describe('timingForChangedJob', () => {
       nextRunAt: at('2026-11-23T00:00:00Z'),
     });
     expect(timingForChangedJob(rearmed, now, 'UTC')).toMatchObject({ nextRunAt: at('2026-11-23T00:00:00Z'), state: 'active' });
-    const moved = { ...rearmed, runAfter: at('2026-11-25T00:00:00Z') };
-    expect(timingForChangedJob(moved, now, 'UTC')).toMatchObject({ nextRunAt: at('2026-11-25T00:00:00Z') });
+    // A new run_after clears last_scheduled_for (the update trigger): scheduled anew.
+    const restarted = { ...rearmed, runAfter: at('2018-05-30T00:00:00Z'), lastScheduledFor: null };
+    expect(timingForChangedJob(restarted, now, 'UTC')).toMatchObject({ nextRunAt: at('2018-05-30T00:00:00Z') });
   });
 
   it('keeps a one-time job with dependencies waiting', () => {
@@ -190,15 +191,15 @@ describe('decideDueJob', () => {
     expect(decision.state).toBe('active');
   });
 
-  it('never gives a re-armed one-time job a slot it already ran', () => {
+  it('never gives a one-time job run again a slot it already ran', () => {
     const decision = decideDueJob(
-      due({ kind: 'one_time', schedule: null, nextRunAt: at('2026-11-22T10:00:00Z'), lastScheduledFor: at('2026-11-22T10:00:00Z') }),
+      due({ kind: 'one_time', schedule: null, nextRunAt: at('2026-11-22T10:00:00Z'), lastRunSlot: at('2026-11-22T10:00:00Z') }),
       at('2026-11-22T10:00:01Z'),
       grace,
       'UTC',
     );
-    expect(decision.runs[0]?.scheduledFor).toEqual(at('2026-11-22T10:00:00.001Z'));
-    expect(decision.lastSlot).toEqual(at('2026-11-22T10:00:00.001Z'));
+    expect(decision.runs[0]?.scheduledFor).toEqual(at('2026-11-22T10:00:01Z'));
+    expect(decision.lastSlot).toEqual(at('2026-11-22T10:00:01Z'));
   });
 
   it('runs a one-time job once and leaves what follows to its end', () => {
