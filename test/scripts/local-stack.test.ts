@@ -52,14 +52,17 @@ describe('npm start', () => {
 });
 
 describe('the local PostgreSQL module', () => {
-  it('leaves the exit status to the process (a failed test run must not exit 0)', async () => {
+  it('leaves the exit status to the process (a failed test run must not exit 0), and exits without an error', async () => {
     const child = spawn(
       process.execPath,
       [path.join(root, 'node_modules/tsx/dist/cli.mjs'), '-e', "import './scripts/local-postgres.ts'; process.exitCode = 3;"],
       { cwd: root },
     );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(3);
+    expect(stderr).toBe('');
   });
 });
 
