@@ -3,6 +3,7 @@
 import type { Pool, PoolClient } from '@neondatabase/serverless';
 import { isConnectionError, withClient } from '../db/client';
 import type { StartedRun } from '../db/queries/dispatch-runs';
+import { runApplicationName } from '../db/queries/maintenance';
 import type { RunError, RunFallback, RunResult } from '../db/schema';
 import type { EndStatus, NextTimeOutcome } from '../master/finish-plan';
 import { toRunError, toRunResult } from './outcome';
@@ -25,12 +26,32 @@ export interface ExecutorDeps {
   terminateGraceMs: number;
 }
 
+/** The run's backend is gone although its connection looks open (half-open): it is lost. */
+export class BackendGone extends Error {
+  override name = 'BackendGone';
+}
+
 /** What the master may do to a run while it executes. */
 export class Execution {
   canceled = false;
   timedOut = false;
   backendPid: number | null = null;
-  constructor(readonly run: StartedRun) {}
+  /** The session is prepared and not reset yet: its backend names the run in pg_stat_activity. */
+  sessionLive = false;
+  /** Rejects when the master gives the run up (its backend is gone); the command stops waiting. */
+  readonly abandoned: Promise<never>;
+  #abandon: (reason: BackendGone) => void = () => {};
+
+  constructor(readonly run: StartedRun) {
+    this.abandoned = new Promise<never>((_, reject) => {
+      this.#abandon = reject;
+    });
+    this.abandoned.catch(() => {}); // observed by the executor only while a command runs
+  }
+
+  abandon(reason: string): void {
+    this.#abandon(new BackendGone(reason));
+  }
 }
 
 export interface ExecutionReport {
@@ -82,7 +103,7 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
                 set_config('statement_timeout', $5, false), pg_backend_pid() AS pid,
                 (SELECT rolsuper FROM pg_roles WHERE rolname = $2) AS superuser`,
         [
-          `edgecron ${deps.database} run ${run.runId}`,
+          runApplicationName(deps.database, run.runId),
           run.role,
           String(run.jobId),
           String(run.runId),
@@ -94,10 +115,17 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
       });
       const pid = session.rows[0]?.pid ?? null;
       execution.backendPid = report.backendPid = pid;
+      execution.sessionLive = true;
+      const reset = () => {
+        // From here on the session stops naming the run: the lease renewal must not take that
+        // for a backend that is gone.
+        execution.sessionLive = false;
+        return resetSession(client);
+      };
       if (session.rows[0]?.superuser === true && !deps.allowSuperuserJobs) {
         report.unrunnable = `role "${run.role}" is a superuser and edgecron.settings.allow_superuser_jobs is off`;
         report.error = { message: report.unrunnable, sqlstate: '42501' };
-        await resetSession(client);
+        await reset();
         return;
       }
 
@@ -109,7 +137,7 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
       if (execution.canceled) {
         report.status = 'canceled';
         report.reason = 'canceled before it started';
-        await resetSession(client);
+        await reset();
         return;
       }
       const startedAt = deps.now();
@@ -132,7 +160,7 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
 
       let failure: unknown = null;
       try {
-        report.result = toRunResult(await runCommands(client, run), deps.resultLimitBytes);
+        report.result = toRunResult(await Promise.race([runCommands(client, run), execution.abandoned]), deps.resultLimitBytes);
       } catch (e) {
         failure = e;
       }
@@ -145,7 +173,9 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
         report.error = toRunError(failure);
         report.status = endStatus(failure, execution);
         if (isConnectionError(failure)) {
-          if (report.status === 'lost') report.reason = 'its connection closed while it ran';
+          if (report.status === 'lost') {
+            report.reason = failure instanceof BackendGone ? failure.message : 'its connection closed while it ran';
+          }
           if (report.status === 'timed_out') report.reason = `ran longer than max_run_time (${run.maxRunTimeMs} ms); its backend was terminated`;
           throw failure; // the connection is gone: nothing more can run on it
         }
@@ -160,9 +190,10 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
         report.nextTime = await evaluateNextTime(client, run.nextTimeStatement, 'next_time_statement', false);
       }
       report.finishedAt = deps.now();
-      await resetSession(client);
+      await reset();
     });
   } catch (e) {
+    execution.sessionLive = false;
     for (const timer of timers) clearTimeout(timer);
     if (report.status !== 'lost' && report.startedAt === null) {
       // The session could not be prepared, or the connection failed before the command.

@@ -3,6 +3,8 @@
 
 export class BatchWriter<T> {
   readonly #pending = new Map<number, { value: T; waiters: Array<() => void> }>();
+  /** Told once nothing is pending for their key any more: its last value was written. */
+  readonly #written = new Map<number, Array<() => void>>();
   readonly #write: (values: Array<[number, T]>) => Promise<void>;
   readonly #onError: (error: unknown, count: number) => void;
   readonly #maxBatch: number;
@@ -40,6 +42,12 @@ export class BatchWriter<T> {
     });
   }
 
+  /** Resolves once nothing is pending for `key`: its last value was written (at once if none is). */
+  whenWritten(key: number): Promise<void> {
+    if (!this.#pending.has(key)) return Promise.resolve();
+    return new Promise((resolve) => this.#written.set(key, [...(this.#written.get(key) ?? []), resolve]));
+  }
+
   /** Writes what is pending; a call made while a batch is being written joins the next one. */
   flush(): Promise<void> {
     if (this.#writing) {
@@ -63,7 +71,11 @@ export class BatchWriter<T> {
         }
         for (const [key, entry] of batch) {
           // A value replaced while its batch was written stays pending with the new value.
-          if (this.#pending.get(key) === entry) this.#pending.delete(key);
+          if (this.#pending.get(key) === entry) {
+            this.#pending.delete(key);
+            for (const resolve of this.#written.get(key) ?? []) resolve();
+            this.#written.delete(key);
+          }
           for (const resolve of entry.waiters.splice(0)) resolve();
         }
         if (this.#pending.size > 0) this.#again = true;

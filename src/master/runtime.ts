@@ -6,33 +6,27 @@ import { createDb, createPool, type Db } from '../db/client';
 import { claimDueRuns } from '../db/queries/claim-due-runs';
 import { dispatchRuns, type StartedRun } from '../db/queries/dispatch-runs';
 import { finishRuns, type FinishingJobRow, type FinishingRunRow, type RunEnd } from '../db/queries/finish-run';
-import {
-  cancelRequests,
-  findLostRuns,
-  loadStartupJobs,
-  purgeHistory,
-  queueStartupRuns,
-  renewLeases,
-  signalBackend,
-} from '../db/queries/maintenance';
-import { DEFAULT_DATABASE_SETTINGS, nextWork, peekWork, type DatabaseSettings } from '../db/queries/peek-work';
+import { cancelRequests, signalBackend } from '../db/queries/maintenance';
+import { DEFAULT_DATABASE_SETTINGS, nextWork, peekWork, type DatabaseSettings, type NextWork } from '../db/queries/peek-work';
 import { markRunsStarted } from '../db/queries/record-run';
 import { releaseDependents } from '../db/queries/release-dependents';
 import { loadChangedJobs, saveJobTimings } from '../db/queries/sync-jobs';
-import { toNullableDate, toNumber } from '../db/queries/rows';
 import type { DatabaseConfig } from '../env';
 import { Execution, executeRun, type ExecutionReport, type ExecutorDeps } from '../executor/run-command';
-import { planFinish, type FinishPlan } from './finish-plan';
-import { scheduleOf } from './job-schedule';
 import { BatchWriter } from './batch-writer';
-import { decideDueJob, nextWakeAt, timingForChangedJob } from './timing';
+import { expireOverdueRuns, finishEndedRuns, reclaimLostRuns } from './ended-runs';
+import { planFinish, type FinishPlan } from './finish-plan';
+import { Housekeeping } from './housekeeping';
+import { scheduleOf } from './job-schedule';
+import { LeaseKeeper } from './lease-keeper';
+import { queueRunsAtStart } from './startup-runs';
+import { decideDueJob, nextWakeAt, nextWorkAt, timingForChangedJob } from './timing';
 
 /** How far ahead of a slot its run is claimed and its session prepared. */
 export const LOOKAHEAD_MS = 500;
 /** A slot claimed later than this after its time was missed (downtime, pause): misfire policy. */
 const MISFIRE_GRACE_MS = 5_000;
 const HEARTBEAT_EVERY_MS = 5_000;
-const PURGE_EVERY_MS = 60_000;
 const MAX_CLAIM_BATCHES_PER_TICK = 40;
 /** Connections for claiming, dispatching and recording: runs ending together record at once. */
 const CONTROL_CONNECTIONS = 10;
@@ -45,10 +39,15 @@ export interface RuntimeOptions {
   log: (message: string) => void;
   /** Keeps the Durable Object alive while a run executes after the tick returned. */
   keepAlive: (work: Promise<unknown>) => void;
+  /**
+   * Asks for a tick no later than `at`: a run's end (between ticks) armed something sooner
+   * than the alarm may be set for (a retry, a released dependent, a job's next time).
+   */
+  wakeBy: (at: Date) => void;
 }
 
 export interface TickOptions {
-  /** A wake from the API or the watchdog: look at the database even in scale-to-zero mode. */
+  /** A wake from the API (a change was made): look at the database even in scale-to-zero mode. */
   force: boolean;
   /** When the alarm that caused this tick was set for (to measure how late it fired). */
   expectedAt: Date | null;
@@ -73,6 +72,7 @@ export class MasterRuntime {
   readonly #database: DatabaseConfig;
   readonly #log: (message: string) => void;
   readonly #keepAlive: (work: Promise<unknown>) => void;
+  readonly #wakeBy: (at: Date) => void;
   readonly #controlPool: Pool;
   readonly #jobPool: Pool;
   readonly #db: Db;
@@ -91,31 +91,55 @@ export class MasterRuntime {
   #dispatchAgain = false;
   #lastPeekAt = 0;
   #lastHeartbeatAt = 0;
-  #lastLeaseRenewAt = 0;
-  #lastPurgeAt = 0;
   #lastTickAt: Date | null = null;
   #lagMs = 0;
-  #nextDue: Date | null | undefined;
+  #nextDue: Date | null = null;
+  /**
+   * When the master must tick next for work it knows of (a due slot, a waiting run's start, a
+   * deadline), from the last look at the database and every run end since; undefined until the
+   * first look. Scale-to-zero sleeps on it.
+   */
+  #workAt: Date | null | undefined;
+  #ticking = false;
+  /** Work a run's end armed while a tick was under way (its look may have been before it). */
+  #notedInTick: number | null = null;
+  readonly #leases: LeaseKeeper;
+  readonly #housekeeping: Housekeeping;
 
   constructor(options: RuntimeOptions) {
     this.#database = options.database;
     this.#log = options.log;
     this.#keepAlive = options.keepAlive;
+    this.#wakeBy = options.wakeBy;
     // Bookkeeping has its own connections, so jobs holding every job connection never stop
     // the master from claiming, recording or cancelling. The job pool's size is a ceiling;
     // the database's `parallelism` setting is enforced by dispatch.
     this.#controlPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: CONTROL_CONNECTIONS, onError: this.#log });
     this.#jobPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: 1000, onError: this.#log });
     this.#db = createDb(this.#controlPool);
+    this.#housekeeping = new Housekeeping(this.#db, this.#log);
+    this.#leases = new LeaseKeeper({
+      db: this.#db,
+      masterId: this.masterId,
+      executions: () => this.#executions,
+      leaseMs: () => this.#settings.leaseMs,
+      log: this.#log,
+    });
     this.#ends = new BatchWriter({
       maxBatch: WRITE_BATCH,
       write: async (ends) => {
         const reports = new Map(ends);
+        const plans: FinishPlan[] = [];
         await finishRuns(
           this.#db,
           ends.map(([runId, report]) => toRunEnd(runId, report)),
-          (job, run) => this.#planFinish(job, run, reports.get(run.runId)!),
+          (job, run) => {
+            const plan = this.#planFinish(job, run, reports.get(run.runId)!);
+            plans.push(plan);
+            return plan;
+          },
         );
+        this.#noteFinished(plans);
       },
       onError: (e, count) => this.#log(`could not record ${count} run end(s) yet: ${message(e)}`),
     });
@@ -150,13 +174,22 @@ export class MasterRuntime {
 
     // Scale-to-zero: while nothing runs and nothing is due before the next sync, make no round
     // trip at all, so a database that suspends when idle is left asleep.
-    if (!options.force && settings.scaleToZero && this.#executions.size === 0 && this.#nextDue !== undefined) {
-      const syncAt = this.#lastPeekAt + settings.syncIntervalMs;
-      const dueAt = this.#nextDue === null ? Infinity : this.#nextDue.getTime() - LOOKAHEAD_MS;
-      if (now.getTime() < Math.min(syncAt, dueAt)) return new Date(Math.min(syncAt, dueAt));
+    if (!options.force && settings.scaleToZero && this.#executions.size === 0 && this.#workAt !== undefined) {
+      const wakeAt = Math.min(this.#lastPeekAt + settings.syncIntervalMs, this.#workAt?.getTime() ?? Infinity);
+      if (now.getTime() < wakeAt) return new Date(wakeAt);
     }
+    this.#ticking = true;
+    this.#notedInTick = null;
+    try {
+      return await this.#look(now, options);
+    } finally {
+      this.#ticking = false;
+    }
+  }
 
-    const heartbeatDue = options.force || settings.scaleToZero || now.getTime() - this.#lastHeartbeatAt >= HEARTBEAT_EVERY_MS;
+  async #look(now: Date, options: TickOptions): Promise<Date> {
+    const heartbeatDue =
+      options.force || this.#settings.scaleToZero || now.getTime() - this.#lastHeartbeatAt >= HEARTBEAT_EVERY_MS;
     const work = await peekWork(
       this.#db,
       heartbeatDue
@@ -166,7 +199,7 @@ export class MasterRuntime {
             startedAt: this.startedAt,
             lagMs: this.#lagMs,
             running: this.#executions.size,
-            nextDue: this.#nextDue ?? null,
+            nextDue: this.#nextDue,
           }
         : null,
     );
@@ -175,67 +208,71 @@ export class MasterRuntime {
     this.#settings = work.settings;
     const s = work.settings;
 
-    let { nextDue, nextQueued } = work;
+    let next: NextWork = work;
     if (this.#ends.size > 0) await this.#ends.flush();
-    if (!this.#startupRunsQueued) await this.#queueStartupRuns();
+    if (!this.#startupRunsQueued) {
+      await queueRunsAtStart(this.#db, now, s.timezone);
+      this.#startupRunsQueued = true;
+    }
     if (work.waiting) await releaseDependents(this.#db);
     if (work.unsynced || work.waiting) {
       if (work.unsynced) await this.#syncChangedJobs(now);
       // What just became due (a job submitted a moment ago) is claimed in this same tick.
-      ({ nextDue, nextQueued } = await nextWork(this.#db));
+      next = await nextWork(this.#db);
     }
+    // Runs that ended without an end reported by an executor go through the same finishing.
+    const end = (runId: number, report: ExecutionReport) => this.#ends.add(runId, report);
+    if (work.needsFinish) await finishEndedRuns(this.#db, end, WRITE_BATCH, this.#log);
     if (work.cancelRequested) await this.#cancelRequested();
-    if (work.leaseExpired) await this.#reclaimLostRuns();
-    if (this.#executions.size > 0 && now.getTime() - this.#lastLeaseRenewAt >= s.leaseMs / 3) {
-      await renewLeases(this.#db, this.masterId, s.leaseMs);
-      this.#lastLeaseRenewAt = now.getTime();
-    }
+    if (work.leaseExpired) await reclaimLostRuns(this.#db, end, (runId) => this.#executions.has(runId));
 
-    if (!s.paused) {
-      const horizon = new Date(now.getTime() + LOOKAHEAD_MS);
-      let claimed = 0;
-      if (nextDue !== null && nextDue <= horizon) {
-        for (let batch = 0; batch < MAX_CLAIM_BATCHES_PER_TICK; batch++) {
-          const count = await claimDueRuns(this.#db, {
-            horizon,
-            limit: s.claimBatch,
-            decide: (job) => decideDueJob(job, now, MISFIRE_GRACE_MS, s.timezone),
-          });
-          claimed += count;
-          if (count < s.claimBatch) break;
-        }
+    const horizon = new Date(now.getTime() + LOOKAHEAD_MS);
+    let claimed = 0;
+    if (!s.paused && next.nextDue !== null && next.nextDue <= horizon) {
+      for (let batch = 0; batch < MAX_CLAIM_BATCHES_PER_TICK; batch++) {
+        const count = await claimDueRuns(this.#db, {
+          horizon,
+          limit: s.claimBatch,
+          decide: (job) => decideDueJob(job, now, MISFIRE_GRACE_MS, s.timezone),
+        });
+        claimed += count;
+        if (count < s.claimBatch) break;
       }
-      if (claimed > 0 || (nextQueued !== null && nextQueued <= horizon)) {
-        this.#maybeQueued = true;
-        await this.#dispatch(now);
-      }
-      if (claimed > 0) ({ nextDue, nextQueued } = await nextWork(this.#db));
+      if (claimed > 0) next = await nextWork(this.#db);
     }
-    if (now.getTime() - this.#lastPurgeAt >= PURGE_EVERY_MS) {
-      this.#lastPurgeAt = now.getTime();
-      await purgeHistory(this.#db, { maxAgeMs: s.retentionAgeMs, maxRuns: s.retentionMaxRuns, batch: 1_000 });
+    // Deadlines pass whether or not a slot is free, paused or not (a slot claimed late may be
+    // past its deadline already).
+    if (work.overdue || (next.nextDeadline !== null && next.nextDeadline < now)) {
+      await expireOverdueRuns(this.#db, end, WRITE_BATCH);
     }
+    if (!s.paused && (claimed > 0 || (next.nextQueued !== null && next.nextQueued <= horizon))) {
+      this.#maybeQueued = true;
+      await this.#dispatch(now);
+    }
+    // Only ticks that touch the database anyway purge: purging never wakes one.
+    this.#housekeeping.maybePurge(now.getTime(), s);
+    const purging = this.#housekeeping.busy;
+    if (purging) this.#keepAlive(purging);
 
-    this.#nextDue = nextDue;
-    // Queued runs whose time has come but that wait for a free slot are started when a run
-    // ends; only those waiting for a later time (retries) set the alarm.
-    const waitingUntil = nextQueued !== null && nextQueued > now ? nextQueued : null;
-    const earliest = [s.paused ? null : nextDue, s.paused ? null : waitingUntil]
-      .filter((d): d is Date => d !== null)
-      .sort((a, b) => a.getTime() - b.getTime())[0];
+    this.#leases.keep(); // the lease setting may have changed
+    this.#nextDue = next.nextDue;
+    const known = nextWorkAt({ now, ...next, paused: s.paused, lookaheadMs: LOOKAHEAD_MS });
+    const noted = this.#notedInTick;
+    this.#workAt = noted !== null && (known === null || noted < known.getTime()) ? new Date(noted) : known;
     const idleMs = s.scaleToZero && this.#executions.size === 0 ? s.syncIntervalMs : s.pollIntervalMs;
-    return nextWakeAt({ now, nextDue: earliest ?? null, idleMs, lookaheadMs: LOOKAHEAD_MS });
+    return nextWakeAt({ now, nextDue: this.#workAt, idleMs, lookaheadMs: 0 });
   }
 
-  /** Waits until every run started so far has ended and been recorded. */
+  /** Waits until every run started so far has ended and been recorded, and a purge is over. */
   async settle(): Promise<void> {
-    while (this.#executions.size > 0 || this.#dispatching || this.#ends.busy || this.#starts.busy) {
+    while (this.#executions.size > 0 || this.#dispatching || this.#ends.busy || this.#starts.busy || this.#housekeeping.busy) {
       const works = [...this.#executions.values()].map((e) => e.work);
-      await Promise.all([...works, this.#dispatching, this.#ends.busy, this.#starts.busy]);
+      await Promise.all([...works, this.#dispatching, this.#ends.busy, this.#starts.busy, this.#housekeeping.busy]);
     }
   }
 
   async close(): Promise<void> {
+    this.#leases.stop();
     await Promise.allSettled([this.#controlPool.end(), this.#jobPool.end()]);
   }
 
@@ -246,29 +283,6 @@ export class MasterRuntime {
       await saveJobTimings(this.#db, jobs.map((job) => timingForChangedJob(job, now, this.#settings.timezone)));
       if (jobs.length < this.#settings.claimBatch) return;
     }
-  }
-
-  async #queueStartupRuns(): Promise<void> {
-    const rows = await loadStartupJobs(this.#db);
-    const ids = rows
-      .filter((r) => {
-        const parsed = scheduleOf(
-          {
-            schedule: (r.schedule as string | null) ?? null,
-            rule: r.rule ?? null,
-            dates: (r.dates as Array<Date | string> | null) ?? null,
-            timezone: (r.timezone as string | null) ?? null,
-            dayMatch: (r.day_match as 'any' | 'all' | null) ?? null,
-            startAt: toNullableDate(r.start_at),
-            endAt: toNullableDate(r.end_at),
-          },
-          this.#settings.timezone,
-        );
-        return parsed?.ok === true && (parsed.value.kind === 'on_start' || (parsed.value.kind === 'cron' && parsed.value.alsoOnStart));
-      })
-      .map((r) => toNumber(r.id));
-    await queueStartupRuns(this.#db, ids);
-    this.#startupRunsQueued = true;
   }
 
   /** Starts waiting runs into free slots; calls made while one runs are folded into one more. */
@@ -307,11 +321,14 @@ export class MasterRuntime {
     const execution = new Execution(run);
     const entry = { execution, work: Promise.resolve(), done: false };
     entry.work = executeRun(this.#executorDeps(), execution)
-      .then((report) => {
+      .then(async (report) => {
         entry.done = true;
         this.#maybeQueued = true;
         void this.#dispatch();
-        return this.#ends.add(run.runId, report);
+        await this.#ends.add(run.runId, report);
+        // Until its end is written the run stays ours, and leased: no other master may take
+        // it for lost while the database is unreachable.
+        await this.#ends.whenWritten(run.runId);
       })
       .catch((e: unknown) => this.#log(`run ${run.runId}: ${message(e)}`))
       .finally(() => {
@@ -322,6 +339,7 @@ export class MasterRuntime {
       });
     this.#executions.set(run.runId, entry);
     this.#keepAlive(entry.work);
+    this.#leases.keep();
   }
 
   #busySlots(): number {
@@ -358,6 +376,22 @@ export class MasterRuntime {
     return planFinish({ ...finishing, afterIntervalMs }, run, report.status, new Date(), nextTime, Math.random());
   }
 
+  /** What written run ends armed: a retry's start, a job's next time, released dependents (now). */
+  #noteFinished(plans: FinishPlan[]): void {
+    let earliest = Infinity;
+    for (const plan of plans) {
+      if (plan.retry) earliest = Math.min(earliest, plan.retry.startAfter.getTime() - LOOKAHEAD_MS);
+      if (plan.job.nextRunAt) earliest = Math.min(earliest, plan.job.nextRunAt.getTime() - LOOKAHEAD_MS);
+      if (plan.dependents !== null) earliest = Math.min(earliest, Date.now());
+    }
+    if (earliest === Infinity) return;
+    if (this.#ticking) this.#notedInTick = Math.min(this.#notedInTick ?? earliest, earliest);
+    if (this.#workAt !== undefined && (this.#workAt === null || earliest < this.#workAt.getTime())) {
+      this.#workAt = new Date(earliest);
+    }
+    this.#wakeBy(new Date(earliest));
+  }
+
   async #cancelRequested(): Promise<void> {
     for (const { runId, backendPid } of await cancelRequests(this.#db, this.masterId)) {
       const execution = this.#executions.get(runId)?.execution;
@@ -365,29 +399,6 @@ export class MasterRuntime {
       execution.canceled = true;
       const pid = backendPid ?? execution.backendPid;
       if (pid !== null) await signalBackend(this.#db, pid, 'cancel');
-    }
-  }
-
-  async #reclaimLostRuns(): Promise<void> {
-    for (const { runId, backendPid } of await findLostRuns(this.#db, this.#database.name)) {
-      if (this.#executions.has(runId)) continue; // ours and still executing: its lease is renewed
-      if (backendPid !== null) await signalBackend(this.#db, backendPid, 'terminate');
-      const report: ExecutionReport = {
-        status: 'lost',
-        startedAt: null,
-        finishedAt: null,
-        backendPid: null,
-        result: null,
-        error: null,
-        fallback: null,
-        reason:
-          backendPid === null
-            ? 'its master stopped renewing its lease and its connection is gone'
-            : 'its master stopped renewing its lease; its backend was terminated',
-        nextTime: {},
-        unrunnable: null,
-      };
-      await this.#ends.add(runId, report);
     }
   }
 }
