@@ -23,6 +23,7 @@ export default defineConfig({
                 DATABASE_URL: inject<string>('databaseUrl'),
                 EDGECRON_WS_PROXY: inject<string>('wsProxy'),
                 EDGECRON_TOKENS: inject<string>('tokens'),
+                EDGECRON_JOB_LOGINS: inject<string>('jobLogins'),
                 TEST_DATABASE_URL: inject<string>('databaseUrl'),
               },
             },
