@@ -55,7 +55,7 @@ describe('cron before 1970', () => {
       lastSlot: new Date('1969-12-31T22:00:00Z'),
       now: new Date('1970-01-01T01:30:00Z'),
     });
-    expect({ run: plan.run.map(iso), missed: plan.missed.map(iso), next: plan.next && iso(plan.next) }).toEqual({
+    expect(plan.ok && { run: plan.value.run.map(iso), missed: plan.value.missed.map(iso), next: plan.value.next && iso(plan.value.next) }).toEqual({
       run: ['1970-01-01T01:00:00Z'],
       missed: ['1969-12-31T23:00:00Z', '1970-01-01T00:00:00Z'],
       next: '1970-01-01T02:00:00Z',
