@@ -24,3 +24,4 @@ export type { SchedulePreview } from './preview';
 export { parseInterval, describeInterval, MAX_INTERVAL_MS } from './interval';
 export { isValidTimeZone, canonicalTimeZone, formatLocal } from './time-zone';
 export { parseInstant } from './instant';
+export { quote, QUOTE_LIMIT } from './quote';

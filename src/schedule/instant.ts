@@ -3,6 +3,7 @@
 // the schedule's time zone, resolved by the same DST rules as cron (time-zone.ts).
 import { err, ok, type Result } from '../result';
 import { MAX_YEAR, MINUTE, HOUR, daysInMonth, formatUtc, wallFromFields } from './civil-time';
+import { quote } from './quote';
 import { instantOfWall } from './time-zone';
 
 const ISO_DATE_TIME =
@@ -18,7 +19,7 @@ export function parseInstant(value: unknown, timezone: string): Result<number, s
   }
   if (typeof value !== 'string') return err(`must be ${EXAMPLE}`);
   const m = ISO_DATE_TIME.exec(value.trim());
-  if (m === null) return err(`"${value}" is not ${EXAMPLE}`);
+  if (m === null) return err(`${quote(value)} is not ${EXAMPLE}`);
   const [, y, mo, d, h, mi, s, frac, zone] = m;
   const year = Number(y);
   const month = Number(mo);
@@ -28,9 +29,9 @@ export function parseInstant(value: unknown, timezone: string): Result<number, s
   const second = s === undefined ? 0 : Number(s);
   const millisecond = frac === undefined ? 0 : Math.round(Number(`0.${frac}`) * 1000);
   if (year < 1 || year > MAX_YEAR || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
-    return err(`"${value}" is not a calendar date`);
+    return err(`${quote(value)} is not a calendar date`);
   }
-  if (hour > 23 || minute > 59 || second > 59) return err(`"${value}" is not a time of day (00:00:00-23:59:59)`);
+  if (hour > 23 || minute > 59 || second > 59) return err(`${quote(value)} is not a time of day (00:00:00-23:59:59)`);
   const wall = wallFromFields(year, month, day, hour, minute, second) + millisecond;
   if (zone === undefined) return ok(instantOfWall(timezone, wall));
   if (zone.toUpperCase() === 'Z') return ok(wall);
@@ -38,7 +39,7 @@ export function parseInstant(value: unknown, timezone: string): Result<number, s
   const digits = zone.slice(1).replace(':', '');
   const offsetHours = Number(digits.slice(0, 2));
   const offsetMinutes = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
-  if (offsetHours > 15 || offsetMinutes > 59) return err(`"${value}" has an impossible UTC offset ${zone}`);
+  if (offsetHours > 15 || offsetMinutes > 59) return err(`${quote(value)} has an impossible UTC offset ${zone}`);
   return ok(wall - sign * (offsetHours * HOUR + offsetMinutes * MINUTE));
 }
 

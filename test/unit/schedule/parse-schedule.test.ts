@@ -149,6 +149,43 @@ describe('parseSchedule: refusals', () => {
     expect(error({ schedule: '@daily', dayMatch: 'some' as 'any' })?.field).toBe('dayMatch');
   });
 
+  it('reads text with as many fields as a cron line as an interval when it has units', () => {
+    expect(parsed({ schedule: '1 day 2 hours 30 minutes' })).toMatchObject({ kind: 'every', intervalMs: 26.5 * 3_600_000 });
+    expect(parsed({ schedule: '2w 3d 4h 5m 6s' })).toMatchObject({ kind: 'every' });
+    expect(error({ schedule: '1 month 2 days 3 hours' })?.message).toBe(
+      `schedule: "month" has no fixed length; use days or weeks, or a cron expression such as '0 0 1 * *' for monthly in "1 month 2 days 3 hours"`,
+    );
+    expect(error({ schedule: '1 hour 30 minutes 10 seconds ago' })?.message).toBe(
+      'schedule: is negative; an interval here must be zero or more in "1 hour 30 minutes 10 seconds ago"',
+    );
+    // cron's MON and 15W are not months and weeks
+    expect(parsed({ schedule: '0 0 1 1 MON' }).kind).toBe('cron');
+    expect(parsed({ schedule: '0 0 15W,1W * *' }).kind).toBe('cron');
+  });
+
+  it('gives prose starting with "every" the @every hint, whatever its length', () => {
+    expect(error({ schedule: 'every 5 minutes on the hour' })?.message).toMatch(/; did you mean "@every 5 minutes on the hour"\?$/);
+  });
+
+  it.each([
+    ['schedule', { schedule: '61,'.repeat(5000) + '1 * * * *' }, `minute: 61 is out of range 0-59 in "${'61,'.repeat(33)}6…"`],
+    ['schedule', { schedule: 'x'.repeat(10_000) }, `schedule: "${'x'.repeat(100)}…" is not a cron expression`],
+    ['schedule', { schedule: '1'.repeat(10_000) }, `in "${'1'.repeat(100)}…"`],
+    ['schedule', { schedule: `@every ${'x'.repeat(10_000)}` }, `@every: "${'x'.repeat(100)}…" is not a number followed by a unit`],
+    ['schedule', { schedule: `@${'x'.repeat(10_000)}` }, `schedule: unknown macro "@${'x'.repeat(99)}…"`],
+    ['schedule', { schedule: `0 0 ${'30,'.repeat(3000)}30 2 *` }, `schedule: "0 0 ${'30,'.repeat(32)}…" can never fire`],
+    ['timezone', { schedule: '@daily', timezone: 'x'.repeat(10_000) }, `timezone: "${'x'.repeat(100)}…" is not a known IANA time zone`],
+    ['at', { at: '2'.repeat(10_000) }, `at: "${'2'.repeat(100)}…" is not an ISO 8601 date-time`],
+    ['rule', { rule: { ['k'.repeat(10_000)]: 1 } }, `rule: unknown key "${'k'.repeat(100)}…"`],
+    ['rule', { rule: { hours: ['h'.repeat(10_000)] } }, `rule.hours: "${'h'.repeat(100)}…" is not a whole number 0-23`],
+    // cut before a surrogate pair, never through it
+    ['schedule', { schedule: `a${'😀'.repeat(60)} * * * *` }, `minute: "a${'😀'.repeat(49)}…" is not allowed`],
+  ])('quotes at most 100 characters of a long %s in its message', (_field, input, start) => {
+    const message = error(input as ScheduleInput)?.message ?? '';
+    expect(message.startsWith(start) || message.includes(start)).toBe(true);
+    expect(message.length).toBeLessThan(400);
+  });
+
   it('never throws on input of the wrong type', () => {
     const inputs: unknown[] = [null, 5, 'x', { schedule: 5 }, { rule: 'x' }, { dates: {} }, { at: 7 }, { schedule: '@daily', timezone: 5 }, { schedule: '@daily', start: {} }];
     for (const input of inputs) expect(parseSchedule(input as ScheduleInput).ok).toBe(false);
