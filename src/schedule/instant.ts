@@ -2,7 +2,7 @@
 // (`2026-03-29T02:30:00Z`, `2026-03-29 02:30:00+02`). Text without an offset is a wall time in
 // the schedule's time zone, resolved by the same DST rules as cron (time-zone.ts).
 import { err, ok, type Result } from '../result';
-import { MAX_YEAR, MINUTE, HOUR, daysInMonth, formatUtc, wallFromFields } from './civil-time';
+import { EARLIEST_INSTANT, LATEST_INSTANT, MAX_YEAR, MINUTE, HOUR, daysInMonth, formatUtc, wallFromFields } from './civil-time';
 import { quote } from './quote';
 import { instantOfWall } from './time-zone';
 
@@ -11,8 +11,24 @@ const ISO_DATE_TIME =
 
 const EXAMPLE = 'an ISO 8601 date-time such as 2026-03-29T02:30:00Z (without an offset: a wall time in the time zone)';
 
-/** Milliseconds since the epoch of a Date or ISO text; `problem` text on failure. */
+/**
+ * Milliseconds since the epoch of a Date or ISO text; `problem` text on failure. Instants are
+ * refused outside years 0001-9999 in UTC, also when an offset or the zone carries a four-digit
+ * local time across (`9999-12-31T23:30:00-05:00`): every stored instant has a four-digit year.
+ */
 export function parseInstant(value: unknown, timezone: string): Result<number, string> {
+  const t = readInstant(value, timezone);
+  if (!t.ok) return t;
+  if (t.value < EARLIEST_INSTANT || t.value > LATEST_INSTANT) {
+    const utc = formatUtc(t.value);
+    const what = value instanceof Date ? utc : `${quote(value)} is ${utc} in UTC, which`;
+    const bound = t.value < EARLIEST_INSTANT ? `before ${formatUtc(EARLIEST_INSTANT)}, the earliest` : `after ${formatUtc(LATEST_INSTANT)}, the latest`;
+    return err(`${what} is ${bound} instant a schedule may use`);
+  }
+  return t;
+}
+
+function readInstant(value: unknown, timezone: string): Result<number, string> {
   if (value instanceof Date) {
     const t = value.getTime();
     return Number.isNaN(t) ? err('is an invalid Date') : ok(t);

@@ -92,8 +92,34 @@ describe('parseSchedule: dates and one-shot instants', () => {
     [{ dates: ['2026-02-30T10:00:00Z'] }, 'dates', 'dates[0]: "2026-02-30T10:00:00Z" is not a calendar date'],
     [{ at: 'tomorrow' }, 'at', 'at: "tomorrow" is not an ISO 8601 date-time such as 2026-03-29T02:30:00Z (without an offset: a wall time in the time zone)'],
     [{ at: '2026-01-01T25:00:00Z' }, 'at', 'at: "2026-01-01T25:00:00Z" is not a time of day (00:00:00-23:59:59)'],
+    [
+      { at: '9999-12-31T23:30:00-05:00' },
+      'at',
+      'at: "9999-12-31T23:30:00-05:00" is +010000-01-01T04:30:00Z in UTC, which is after 9999-12-31T23:59:59.999Z, the latest instant a schedule may use',
+    ],
+    [
+      { at: '9999-12-31T23:30', timezone: 'America/New_York' },
+      'at',
+      'at: "9999-12-31T23:30" is +010000-01-01T04:30:00Z in UTC, which is after 9999-12-31T23:59:59.999Z, the latest instant a schedule may use',
+    ],
+    [
+      { dates: ['0001-01-01T00:00:00+05:00'] },
+      'dates',
+      'dates[0]: "0001-01-01T00:00:00+05:00" is 0000-12-31T19:00:00Z in UTC, which is before 0001-01-01T00:00:00Z, the earliest instant a schedule may use',
+    ],
+    [{ at: new Date('+010000-01-01T00:00:00Z') }, 'at', 'at: +010000-01-01T00:00:00Z is after 9999-12-31T23:59:59.999Z, the latest instant a schedule may use'],
+    [
+      { schedule: '@daily', end: '9999-12-31T23:00:00-02:00' },
+      'end',
+      'end: "9999-12-31T23:00:00-02:00" is +010000-01-01T01:00:00Z in UTC, which is after 9999-12-31T23:59:59.999Z, the latest instant a schedule may use',
+    ],
   ])('refuses %j', (input, field, message) => {
     expect(error(input)).toEqual({ code: 'invalid_schedule', field, message });
+  });
+
+  it('accepts the last instant of 9999 and the first of year 1', () => {
+    expect(parsed({ at: '9999-12-31T23:59:59.999Z' })).toMatchObject({ at: '9999-12-31T23:59:59.999Z' });
+    expect(parsed({ at: '0001-01-01T00:00:00Z', start: '0001-01-01T00:00:00Z' })).toMatchObject({ at: '0001-01-01T00:00:00Z' });
   });
 });
 

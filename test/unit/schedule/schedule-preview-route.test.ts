@@ -68,6 +68,10 @@ describe('POST /v1/schedule/preview', () => {
     expect(await post({ schedule: '@daily', count: 1001 })).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', details: [{ path: 'count' }] } } });
     expect(await post({ schedule: '@daily', count: 0 })).toMatchObject({ status: 400 });
     expect(await post({ schedule: '@daily', from: 'yesterday' })).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
+    expect(await post({ schedule: '@daily', from: '9999-12-31T23:30:00-05:00' })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_request', message: expect.stringMatching(/^from: .* is after 9999-12-31T23:59:59.999Z, the latest instant a schedule may use$/) } },
+    });
     expect(await post([1, 2])).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
   });
 
