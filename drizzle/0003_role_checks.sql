@@ -13,6 +13,16 @@
 --   memberships already granted, where this migration may change them.
 -- - resubmit() needs the run's own backend (or, until the executor has recorded it, the
 --   executor's own login with the run's role): sharing the run's role is not enough.
+-- - No table-level DELETE on job and run: with it any scheduler could LOCK TABLE … IN ACCESS
+--   EXCLUSIVE MODE and stop the master for everyone (modes above ROW EXCLUSIVE need table-level
+--   UPDATE, DELETE, TRUNCATE or MAINTAIN; column grants do not count). Deleting goes through
+--   SECURITY DEFINER functions: unschedule() for jobs, delete_runs() for finished runs. Admins'
+--   UPDATE on edgecron.queue becomes column-level for the same reason.
+--
+-- SECURITY DEFINER functions here act for edgecron._session_role(): the role the session has set
+-- (SET ROLE, as the executor does for a job and the API for a token) or else its login role.
+-- Inside SECURITY DEFINER code current_user is the definer and SET ROLE is refused, so that role
+-- is always one the session could act as itself: the functions can do no more than it could.
 
 -- 1. Predicates ---------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION edgecron._is_admin() RETURNS boolean
@@ -247,4 +257,91 @@ BEGIN
   END LOOP;
 END
 $$;
+--> statement-breakpoint
+
+-- 6. No strong locks for users ---------------------------------------------------------------
+-- What remains: SELECT (ACCESS SHARE) and column-level INSERT and UPDATE, which LOCK TABLE does
+-- not count; SELECT … FOR UPDATE locks only rows the role may see.
+REVOKE DELETE ON edgecron.job, edgecron.run FROM edgecron_user;
+--> statement-breakpoint
+REVOKE UPDATE ON edgecron.queue FROM edgecron_admin;
+--> statement-breakpoint
+GRANT UPDATE (name, max_running) ON edgecron.queue TO edgecron_admin;
+--> statement-breakpoint
+-- The role a SECURITY DEFINER function acts for (see the header).
+CREATE FUNCTION edgecron._session_role() RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE WHEN current_setting('role') = 'none' THEN session_user::text ELSE current_setting('role') END
+$$;
+--> statement-breakpoint
+-- Whether `role_name` manages every job and run: an admin, or the scheduler itself (the owner of
+-- the edgecron tables, its members, superusers), whom row security does not restrict.
+CREATE FUNCTION edgecron._manages_all(role_name text) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT pg_has_role(role_name, 'edgecron_admin', 'USAGE')
+      OR pg_has_role(role_name, c.relowner, 'USAGE')
+    FROM pg_class c WHERE c.oid = 'edgecron.job'::regclass
+$$;
+--> statement-breakpoint
+-- pg_cron's unschedule: deletes a job (and its runs). Raises P0002 for a job you cannot manage.
+CREATE OR REPLACE FUNCTION edgecron.unschedule(job_id bigint) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, edgecron, pg_temp AS $$
+DECLARE
+  caller text := edgecron._session_role();
+BEGIN
+  DELETE FROM edgecron.job j
+   WHERE j.id = unschedule.job_id AND (j.owner = caller OR edgecron._manages_all(caller));
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'job % not found', job_id USING ERRCODE = 'P0002';
+  END IF;
+  RETURN true;
+END
+$$;
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION edgecron.unschedule(job_name text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, edgecron, pg_temp AS $$
+BEGIN
+  DELETE FROM edgecron.job j WHERE j.owner = edgecron._session_role() AND j.name = job_name;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'job "%" not found', job_name USING ERRCODE = 'P0002';
+  END IF;
+  RETURN true;
+END
+$$;
+--> statement-breakpoint
+-- Deletes finished runs (as pg_cron's DELETE FROM cron.job_run_details): your own, or every
+-- role's for an admin, that match every filter given (NULL: no filter). Queued and running runs
+-- are the master's until they end. Returns how many were deleted.
+CREATE FUNCTION edgecron.delete_runs(job_id bigint DEFAULT NULL, finished_before timestamptz DEFAULT NULL,
+                                     run_ids bigint[] DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, edgecron, pg_temp AS $$
+DECLARE
+  caller text := edgecron._session_role();
+  every_role boolean := edgecron._manages_all(caller);
+  deleted bigint;
+BEGIN
+  -- One statement per leading filter, so that each uses its index (id, job, finish time).
+  IF run_ids IS NOT NULL THEN
+    DELETE FROM edgecron.run r
+     WHERE r.id = ANY (run_ids) AND r.finished_at IS NOT NULL AND (every_role OR r.owner = caller)
+       AND (delete_runs.job_id IS NULL OR r.job_id = delete_runs.job_id)
+       AND (finished_before IS NULL OR r.finished_at < finished_before);
+  ELSIF delete_runs.job_id IS NOT NULL THEN
+    DELETE FROM edgecron.run r
+     WHERE r.job_id = delete_runs.job_id AND r.finished_at IS NOT NULL AND (every_role OR r.owner = caller)
+       AND (finished_before IS NULL OR r.finished_at < finished_before);
+  ELSE
+    DELETE FROM edgecron.run r
+     WHERE r.finished_at < coalesce(finished_before, 'infinity') AND (every_role OR r.owner = caller);
+  END IF;
+  GET DIAGNOSTICS deleted = ROW_COUNT;
+  RETURN deleted;
+END
+$$;
+--> statement-breakpoint
+REVOKE ALL ON FUNCTION edgecron._session_role(), edgecron._manages_all(text),
+  edgecron.delete_runs(bigint, timestamptz, bigint[]) FROM PUBLIC;
+--> statement-breakpoint
+GRANT EXECUTE ON FUNCTION edgecron._session_role(), edgecron._manages_all(text),
+  edgecron.delete_runs(bigint, timestamptz, bigint[]) TO edgecron_user;
 --> statement-breakpoint
