@@ -18,6 +18,7 @@
 --   UPDATE, DELETE, TRUNCATE or MAINTAIN; column grants do not count). Deleting goes through
 --   SECURITY DEFINER functions: unschedule() for jobs, delete_runs() for finished runs. Admins'
 --   UPDATE on edgecron.queue becomes column-level for the same reason.
+-- - Timestamps the scheduler cannot represent (infinity, BC, past year 9999) are refused.
 --
 -- SECURITY DEFINER functions here act for edgecron._session_role(): the role the session has set
 -- (SET ROLE, as the executor does for a job and the API for a token) or else its login role.
@@ -344,4 +345,48 @@ REVOKE ALL ON FUNCTION edgecron._session_role(), edgecron._manages_all(text),
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION edgecron._session_role(), edgecron._manages_all(text),
   edgecron.delete_runs(bigint, timestamptz, bigint[]) TO edgecron_user;
+--> statement-breakpoint
+
+-- 7. Timestamps the scheduler can represent ----------------------------------------------------
+-- PostgreSQL takes infinity, BC dates and years up to 294276; the schedule code (JavaScript
+-- dates) and the API do not. Years 1 to 9999, UTC, as ISO 8601 writes them.
+-- Plain comparisons, no queries: about 4 µs a row (40 ms of 10,000 rows inserted at once, on the
+-- embedded server; job_validate takes 400 ms of them).
+CREATE FUNCTION edgecron.job_check_times() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
+DECLARE
+  lowest constant timestamptz := '0001-01-01 00:00:00+00';
+  beyond constant timestamptz := '10000-01-01 00:00:00+00';
+  col text;
+  bad timestamptz;
+  d timestamptz;
+BEGIN
+  -- infinity and -infinity compare beyond either bound; NULL compares to nothing.
+  IF NEW.run_after < lowest OR NEW.run_after >= beyond THEN
+    col := 'run_after'; bad := NEW.run_after;
+  ELSIF NEW.start_at < lowest OR NEW.start_at >= beyond THEN
+    col := 'start_at'; bad := NEW.start_at;
+  ELSIF NEW.end_at < lowest OR NEW.end_at >= beyond THEN
+    col := 'end_at'; bad := NEW.end_at;
+  ELSIF NEW.dates IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.dates IS DISTINCT FROM OLD.dates) THEN
+    FOREACH d IN ARRAY NEW.dates LOOP
+      IF d < lowest OR d >= beyond THEN
+        col := 'dates'; bad := d;
+        EXIT;
+      END IF;
+    END LOOP;
+  END IF;
+  IF col IS NOT NULL THEN
+    RAISE EXCEPTION '%: % is out of range; give a timestamp between the years 1 and 9999', col, bad
+      USING ERRCODE = '22023';
+  END IF;
+  RETURN NEW;
+END
+$$;
+--> statement-breakpoint
+-- Named to fire before job_validate (triggers fire in name order).
+CREATE TRIGGER job_check_times BEFORE INSERT OR UPDATE OF run_after, start_at, end_at, dates
+  ON edgecron.job FOR EACH ROW EXECUTE FUNCTION edgecron.job_check_times();
+--> statement-breakpoint
+REVOKE ALL ON FUNCTION edgecron.job_check_times() FROM PUBLIC;
 --> statement-breakpoint
