@@ -19,6 +19,7 @@
 --   SECURITY DEFINER functions: unschedule() for jobs, delete_runs() for finished runs. Admins'
 --   UPDATE on edgecron.queue becomes column-level for the same reason.
 -- - Timestamps the scheduler cannot represent (infinity, BC, past year 9999) are refused.
+-- - reassign_jobs() and drop_jobs(): what a DBA runs before dropping or renaming a role.
 --
 -- SECURITY DEFINER functions here act for edgecron._session_role(): the role the session has set
 -- (SET ROLE, as the executor does for a job and the API for a token) or else its login role.
@@ -389,4 +390,52 @@ CREATE TRIGGER job_check_times BEFORE INSERT OR UPDATE OF run_after, start_at, e
   ON edgecron.job FOR EACH ROW EXECUTE FUNCTION edgecron.job_check_times();
 --> statement-breakpoint
 REVOKE ALL ON FUNCTION edgecron.job_check_times() FROM PUBLIC;
+--> statement-breakpoint
+
+-- 8. Before a role goes ----------------------------------------------------------------------
+-- owner and run_as are role names: DROP ROLE does not know about jobs, and a role created later
+-- under the same name (or given it by ALTER ROLE … RENAME) would own them and read their runs.
+-- Before dropping or renaming a role, the DBA moves its jobs to another role or deletes them.
+-- For the table owner or a superuser (not granted to schedulers).
+
+-- Moves every job owned by `from_role` to `to_role`, and those that run as it; its runs follow
+-- (their results become to_role's to read). The usual checks apply to the new owner. `from_role`
+-- need not exist any more. Returns how many jobs changed.
+CREATE FUNCTION edgecron.reassign_jobs(from_role text, to_role text) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
+DECLARE
+  moved bigint;
+  run_as_moved bigint;
+BEGIN
+  IF to_regrole(quote_ident(to_role)) IS NULL THEN
+    RAISE EXCEPTION 'to_role: role "%" does not exist', to_role USING ERRCODE = '42704';
+  END IF;
+  UPDATE edgecron.job j
+     SET owner = CASE WHEN j.owner = from_role THEN to_role ELSE j.owner END,
+         run_as = CASE WHEN j.run_as = from_role THEN to_role ELSE j.run_as END
+   WHERE j.owner = from_role OR j.run_as = from_role;
+  GET DIAGNOSTICS moved = ROW_COUNT;
+  UPDATE edgecron.run r SET owner = to_role WHERE r.owner = from_role;
+  RETURN moved;
+END
+$$;
+--> statement-breakpoint
+-- Deletes every job owned by `role_name`, with its runs, and the runs it still owns of jobs that
+-- moved to other roles; disables other roles' jobs that run as it (they would break). Returns
+-- how many jobs were deleted. `role_name` need not exist any more.
+CREATE FUNCTION edgecron.drop_jobs(role_name text) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
+DECLARE
+  dropped bigint;
+BEGIN
+  DELETE FROM edgecron.job j WHERE j.owner = role_name;
+  GET DIAGNOSTICS dropped = ROW_COUNT;
+  DELETE FROM edgecron.run r WHERE r.owner = role_name AND r.finished_at IS NOT NULL;
+  UPDATE edgecron.job j SET enabled = false WHERE j.run_as = role_name AND j.enabled;
+  RETURN dropped;
+END
+$$;
+--> statement-breakpoint
+-- Not granted to schedulers: functions are executable by PUBLIC by default.
+REVOKE ALL ON FUNCTION edgecron.reassign_jobs(text, text), edgecron.drop_jobs(text) FROM PUBLIC;
 --> statement-breakpoint

@@ -101,7 +101,7 @@ describe('a master whose executor is no superuser', () => {
     ]);
   });
 
-  it('marks a job broken when its role was dropped', async () => {
+  it('marks a job broken when its role was dropped, and drop_jobs clears what a dropped role left', async () => {
     await execSql(`CREATE ROLE ${GONE} NOLOGIN`);
     await execSql(`SELECT edgecron.grant_user('${GONE}')`);
     const job = idOf(await execSql(`INSERT INTO edgecron.job (owner, schedule, command) VALUES ($1, '0 0 1 1 *', 'SELECT 1') RETURNING id`, [GONE]));
@@ -110,6 +110,8 @@ describe('a master whose executor is no superuser', () => {
     expect(await execSql('SELECT state, broken_reason FROM edgecron.job WHERE id = $1', [job])).toEqual([
       { state: 'broken', broken_reason: `cannot run as role "${GONE}": role "${GONE}" does not exist` },
     ]);
+    expect(await execSql(`SELECT edgecron.drop_jobs('${GONE}') AS dropped`)).toEqual([{ dropped: '1' }]);
+    expect(await execSql('SELECT count(*)::int AS n FROM edgecron.run')).toEqual([{ n: 0 }]);
   });
 
   it('resubmit works from inside a run the master started', async () => {
