@@ -11,11 +11,13 @@ import { startLocalPostgres } from '../../scripts/local-postgres.ts';
 import { migrateDatabase } from '../../scripts/migrate.ts';
 import { freePort } from '../../scripts/ports.ts';
 import { startWsProxy } from '../../scripts/ws-proxy.ts';
+import { createExecutorDatabase } from './executor-database.ts';
 import { TEST_TOKENS } from './tokens.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
+    execDatabaseUrl: string;
     wsProxy: string;
     tokens: string;
   }
@@ -28,8 +30,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await migrateDatabase(postgres.url);
   // Every compatibility pack, installed as a user would (npm run compat -- all).
   await installCompatPack(postgres.url, 'all');
+  const execDatabaseUrl = await createExecutorDatabase(postgres.url);
 
   project.provide('databaseUrl', postgres.url);
+  project.provide('execDatabaseUrl', execDatabaseUrl);
   project.provide('wsProxy', `127.0.0.1:${proxy.port}`);
   project.provide('tokens', JSON.stringify(TEST_TOKENS));
 
