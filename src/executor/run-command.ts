@@ -75,7 +75,7 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
   };
   const timers: Array<ReturnType<typeof setTimeout>> = [];
   try {
-    await withClient(deps.jobPool, deps.log, async (client) => {
+    await withClient(deps.jobPool, async (client) => {
       const session = await client.query<{ pid: number; superuser: boolean | null }>(
         `SELECT set_config('application_name', $1, false), set_config('role', $2, false),
                 set_config('edgecron.job_id', $3, false), set_config('edgecron.run_id', $4, false),

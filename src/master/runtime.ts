@@ -36,6 +36,15 @@ const PURGE_EVERY_MS = 60_000;
 const MAX_CLAIM_BATCHES_PER_TICK = 40;
 /** Connections for claiming, dispatching and recording: runs ending together record at once. */
 const CONTROL_CONNECTIONS = 10;
+/**
+ * Limits of the bookkeeping sessions. Ticks run one at a time, so a statement that hangs (a
+ * lock held by a migration or a user, a server that stopped answering) would hold up every
+ * later tick and wake and leave no alarm set: with these it fails within seconds, the tick
+ * is retried, and everyone else's jobs go on. The master's own statements take milliseconds
+ * (a claim of 500 jobs, a purge batch of 1,000 rows), so 10 s leaves a wide margin. Jobs run
+ * on the other pool, which has none of these (their limit is max_run_time).
+ */
+const CONTROL_LIMITS = { statementMs: 10_000, lockMs: 3_000, idleInTransactionMs: 60_000, queryMs: 15_000 };
 /** Run starts or ends written in one statement at most. */
 const WRITE_BATCH = 500;
 
@@ -104,7 +113,15 @@ export class MasterRuntime {
     // Bookkeeping has its own connections, so jobs holding every job connection never stop
     // the master from claiming, recording or cancelling. The job pool's size is a ceiling;
     // the database's `parallelism` setting is enforced by dispatch.
-    this.#controlPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: CONTROL_CONNECTIONS, onError: this.#log });
+    this.#controlPool = createPool({
+      url: options.database.url,
+      wsProxy: options.wsProxy,
+      max: CONTROL_CONNECTIONS,
+      onError: this.#log,
+      // How a DBA (and a test) tells the master's sessions from its jobs' in pg_stat_activity.
+      applicationName: `edgecron ${options.database.name} master`,
+      limits: CONTROL_LIMITS,
+    });
     this.#jobPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: 1000, onError: this.#log });
     this.#db = createDb(this.#controlPool);
     this.#ends = new BatchWriter({
