@@ -19,9 +19,38 @@ DROP INDEX edgecron.job_waiting_idx;
 CREATE INDEX job_waiting_idx ON edgecron.job USING btree (id)
   WHERE depends_on IS NOT NULL AND state = 'active' AND next_run_at IS NULL AND last_scheduled_for IS NULL;
 --> statement-breakpoint
--- A user may not delete a canceled run before the master has applied what follows it.
+-- A canceled run is not deleted before the master has applied what follows it (as in 0003,
+-- plus NOT needs_finish).
 ALTER POLICY run_delete_finished ON edgecron.run
-  USING ((owner = current_user OR pg_has_role('edgecron_admin', 'MEMBER')) AND finished_at IS NOT NULL AND NOT needs_finish);
+  USING ((owner = current_user OR pg_has_role('edgecron_admin', 'USAGE')) AND finished_at IS NOT NULL AND NOT needs_finish);
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION edgecron.delete_runs(job_id bigint DEFAULT NULL, finished_before timestamptz DEFAULT NULL,
+                                                run_ids bigint[] DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, edgecron, pg_temp AS $$
+DECLARE
+  caller text := edgecron._session_role();
+  every_role boolean := edgecron._manages_all(caller);
+  deleted bigint;
+BEGIN
+  -- One statement per leading filter, so that each uses its index (id, job, finish time).
+  IF run_ids IS NOT NULL THEN
+    DELETE FROM edgecron.run r
+     WHERE r.id = ANY (run_ids) AND r.finished_at IS NOT NULL AND NOT r.needs_finish AND (every_role OR r.owner = caller)
+       AND (delete_runs.job_id IS NULL OR r.job_id = delete_runs.job_id)
+       AND (finished_before IS NULL OR r.finished_at < finished_before);
+  ELSIF delete_runs.job_id IS NOT NULL THEN
+    DELETE FROM edgecron.run r
+     WHERE r.job_id = delete_runs.job_id AND r.finished_at IS NOT NULL AND NOT r.needs_finish
+       AND (every_role OR r.owner = caller)
+       AND (finished_before IS NULL OR r.finished_at < finished_before);
+  ELSE
+    DELETE FROM edgecron.run r
+     WHERE r.finished_at < coalesce(finished_before, 'infinity') AND NOT r.needs_finish AND (every_role OR r.owner = caller);
+  END IF;
+  GET DIAGNOSTICS deleted = ROW_COUNT;
+  RETURN deleted;
+END
+$$;
 --> statement-breakpoint
 -- As in 0002, and a queued run canceled by a user is left for the master to finish.
 CREATE OR REPLACE FUNCTION edgecron.run_cancel() RETURNS trigger

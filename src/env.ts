@@ -17,9 +17,18 @@ export type TokenGrant = z.infer<typeof TokenGrant>;
 
 const TokenTable = z.record(z.string().min(1), TokenGrant);
 
+/** EDGECRON_JOB_LOGINS: {"<database>": {"<role>": "<password>"}}. */
+const JobLogins = z.record(z.string(), z.record(z.string().min(1), z.string().min(1)));
+
 export interface DatabaseConfig {
   name: string;
   url: string;
+  /**
+   * Passwords of job roles that log in as themselves (EDGECRON_JOB_LOGINS): their runs connect
+   * as the role instead of the executor switching to it with SET ROLE, so a job cannot leave
+   * its role (RESET ROLE returns to the role itself).
+   */
+  jobLogins: ReadonlyMap<string, string>;
 }
 
 export interface Config {
@@ -49,8 +58,11 @@ export function readConfig(env: Record<string, unknown>): Result<Config, ConfigE
 
 function parseConfig(env: Record<string, unknown>): Result<Config, ConfigError> {
   const databases = new Map<string, DatabaseConfig>();
+  const logins = jsonSetting(env, 'EDGECRON_JOB_LOGINS', JobLogins);
+  if (!logins.ok) return logins;
+  const loginsOf = (name: string) => new Map(Object.entries(logins.value?.[name] ?? {}));
   const mainUrl = stringSetting(env, 'DATABASE_URL');
-  if (mainUrl) databases.set('main', { name: 'main', url: mainUrl });
+  if (mainUrl) databases.set('main', { name: 'main', url: mainUrl, jobLogins: loginsOf('main') });
 
   const extra = jsonSetting(env, 'EDGECRON_DATABASE_URLS', z.record(z.string(), z.string().min(1)));
   if (!extra.ok) return extra;
@@ -61,7 +73,12 @@ function parseConfig(env: Record<string, unknown>): Result<Config, ConfigError> 
         message: `EDGECRON_DATABASE_URLS: database name "${name}" must match ${DATABASE_NAME.source}`,
       });
     }
-    databases.set(name, { name, url });
+    databases.set(name, { name, url, jobLogins: loginsOf(name) });
+  }
+  for (const name of Object.keys(logins.value ?? {})) {
+    if (!databases.has(name)) {
+      return err({ code: 'misconfigured', message: `EDGECRON_JOB_LOGINS: "${name}" is not a configured database` });
+    }
   }
 
   const tokens = new Map<string, TokenGrant>();

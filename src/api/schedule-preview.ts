@@ -6,7 +6,7 @@
 // module's codes (`invalid_schedule`, `invalid_timezone`, `never_fires`) for what it says.
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { MAX_PREVIEW_COUNT, canonicalTimeZone, parseInstant, previewSchedule, type ScheduleInput } from '../schedule';
+import { MAX_PREVIEW_COUNT, canonicalTimeZone, parseInstant, previewSchedule, quote, type ScheduleInput } from '../schedule';
 
 const MAX_BODY_CHARS = 256 * 1024;
 const DEFAULT_COUNT = 5;
@@ -31,6 +31,12 @@ function refuse(c: Context, status: ErrorStatus, code: string, message: string, 
   return c.json({ error: details === undefined ? { code, message } : { code, message, details } }, status);
 }
 
+/** At most five keys, each quoted and cut short: a body of a thousand long keys gets a short message. */
+function unknownKeys(keys: readonly string[]): string {
+  const shown = keys.slice(0, 5).map((k) => quote(k)).join(', ');
+  return keys.length > 5 ? `${shown} and ${keys.length - 5} more` : shown;
+}
+
 export const schedulePreview = new Hono();
 
 schedulePreview.post('/', async (c) => {
@@ -51,7 +57,7 @@ schedulePreview.post('/', async (c) => {
     const first = parsed.error.issues[0];
     const message =
       first?.code === 'unrecognized_keys'
-        ? `body: unknown key${first.keys.length > 1 ? 's' : ''} ${first.keys.map((k) => `"${k}"`).join(', ')}; allowed keys are ${ALLOWED_KEYS}`
+        ? `body: unknown key${first.keys.length > 1 ? 's' : ''} ${unknownKeys(first.keys)}; allowed keys are ${ALLOWED_KEYS}`
         : `${first?.path.join('.') || 'body'}: ${first?.message ?? 'is invalid'}`;
     return refuse(c, 400, 'invalid_request', message, issues);
   }

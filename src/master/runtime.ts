@@ -10,17 +10,18 @@ import { cancelRequests, signalBackend } from '../db/queries/maintenance';
 import { DEFAULT_DATABASE_SETTINGS, nextWork, peekWork, type DatabaseSettings, type NextWork } from '../db/queries/peek-work';
 import { markRunsStarted } from '../db/queries/record-run';
 import { releaseDependents } from '../db/queries/release-dependents';
-import { loadChangedJobs, saveJobTimings } from '../db/queries/sync-jobs';
+import { syncChangedJobs } from '../db/queries/sync-jobs';
 import type { DatabaseConfig } from '../env';
 import { Execution, executeRun, type ExecutionReport, type ExecutorDeps } from '../executor/run-command';
 import { BatchWriter } from './batch-writer';
 import { expireOverdueRuns, finishEndedRuns, reclaimLostRuns } from './ended-runs';
 import { planFinish, type FinishPlan } from './finish-plan';
 import { Housekeeping } from './housekeeping';
+import { JobConnections } from './job-connections';
 import { scheduleOf } from './job-schedule';
 import { LeaseKeeper } from './lease-keeper';
 import { queueRunsAtStart } from './startup-runs';
-import { decideDueJob, nextWakeAt, nextWorkAt, timingForChangedJob } from './timing';
+import { decideDueJob, nextWakeAt, nextWorkAt, timingForChangedJob, type ChangedJob } from './timing';
 
 /** How far ahead of a slot its run is claimed and its session prepared. */
 export const LOOKAHEAD_MS = 500;
@@ -30,6 +31,17 @@ const HEARTBEAT_EVERY_MS = 5_000;
 const MAX_CLAIM_BATCHES_PER_TICK = 40;
 /** Connections for claiming, dispatching and recording: runs ending together record at once. */
 const CONTROL_CONNECTIONS = 10;
+/**
+ * Limits of the bookkeeping sessions. Ticks run one at a time, so a statement that hangs (a
+ * lock held by a migration or a user, a server that stopped answering) would hold up every
+ * later tick and wake and leave no alarm set: with these it fails within seconds, the tick
+ * is retried, and everyone else's jobs go on. The master's own statements take milliseconds
+ * (a claim of 500 jobs, a purge batch of 1,000 rows), so 10 s leaves a wide margin. Jobs run
+ * on the other pool, which has none of these (their limit is max_run_time).
+ */
+const CONTROL_LIMITS = { statementMs: 10_000, lockMs: 3_000, idleInTransactionMs: 60_000, queryMs: 15_000 };
+/** A due job that could not be claimed (its row is locked) is tried again this soon, not at once. */
+const LOCKED_RETRY_MS = 250;
 /** Run starts or ends written in one statement at most. */
 const WRITE_BATCH = 500;
 
@@ -74,14 +86,16 @@ export class MasterRuntime {
   readonly #keepAlive: (work: Promise<unknown>) => void;
   readonly #wakeBy: (at: Date) => void;
   readonly #controlPool: Pool;
-  readonly #jobPool: Pool;
+  readonly #jobConnections: JobConnections;
   readonly #db: Db;
   #settings: DatabaseSettings = DEFAULT_DATABASE_SETTINGS;
   /**
-   * Runs executing now, and the work that ends once each is recorded. A run whose command is
-   * over (`done`) no longer takes a slot: the next run starts while its end is being written.
+   * Runs this master holds, and the work that ends once each is recorded. A run whose command
+   * is over (`done`) no longer takes a slot: the next run starts while its end is being
+   * written. One whose end was tried but is not written yet (the database is unreachable, a
+   * user holds its row) stays here, `tried`, still leased, until it is.
    */
-  readonly #executions = new Map<number, { execution: Execution; work: Promise<void>; done: boolean }>();
+  readonly #executions = new Map<number, Held>();
   /** Run ends not written yet; if the database is unreachable they wait here, still leased. */
   readonly #ends: BatchWriter<ExecutionReport>;
   readonly #starts: BatchWriter<{ startedAt: Date; backendPid: number | null }>;
@@ -105,6 +119,7 @@ export class MasterRuntime {
   #notedInTick: number | null = null;
   readonly #leases: LeaseKeeper;
   readonly #housekeeping: Housekeeping;
+  readonly #onBroken = (jobId: number, reason: string): void => this.#log(`job ${jobId} is broken: ${reason}`);
 
   constructor(options: RuntimeOptions) {
     this.#database = options.database;
@@ -112,10 +127,17 @@ export class MasterRuntime {
     this.#keepAlive = options.keepAlive;
     this.#wakeBy = options.wakeBy;
     // Bookkeeping has its own connections, so jobs holding every job connection never stop
-    // the master from claiming, recording or cancelling. The job pool's size is a ceiling;
-    // the database's `parallelism` setting is enforced by dispatch.
-    this.#controlPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: CONTROL_CONNECTIONS, onError: this.#log });
-    this.#jobPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: 1000, onError: this.#log });
+    // the master from claiming, recording or cancelling.
+    this.#controlPool = createPool({
+      url: options.database.url,
+      wsProxy: options.wsProxy,
+      max: CONTROL_CONNECTIONS,
+      onError: this.#log,
+      // How a DBA (and a test) tells the master's sessions from its jobs' in pg_stat_activity.
+      applicationName: `edgecron ${options.database.name} master`,
+      limits: CONTROL_LIMITS,
+    });
+    this.#jobConnections = new JobConnections({ database: options.database, wsProxy: options.wsProxy, log: this.#log });
     this.#db = createDb(this.#controlPool);
     this.#housekeeping = new Housekeeping(this.#db, this.#log);
     this.#leases = new LeaseKeeper({
@@ -128,9 +150,12 @@ export class MasterRuntime {
     this.#ends = new BatchWriter({
       maxBatch: WRITE_BATCH,
       write: async (ends) => {
+        // A run's start is written without waiting for it; while that write holds the run's
+        // row, this one would skip the run (SKIP LOCKED) and leave its end for later.
+        await this.#starts.busy;
         const reports = new Map(ends);
         const plans: FinishPlan[] = [];
-        await finishRuns(
+        const { deferred } = await finishRuns(
           this.#db,
           ends.map(([runId, report]) => toRunEnd(runId, report)),
           (job, run) => {
@@ -138,8 +163,10 @@ export class MasterRuntime {
             plans.push(plan);
             return plan;
           },
+          this.#onBroken,
         );
         this.#noteFinished(plans);
+        return deferred;
       },
       onError: (e, count) => this.#log(`could not record ${count} run end(s) yet: ${message(e)}`),
     });
@@ -224,22 +251,31 @@ export class MasterRuntime {
     const end = (runId: number, report: ExecutionReport) => this.#ends.add(runId, report);
     if (work.needsFinish) await finishEndedRuns(this.#db, end, WRITE_BATCH, this.#log);
     if (work.cancelRequested) await this.#cancelRequested();
-    if (work.leaseExpired) await reclaimLostRuns(this.#db, end, (runId) => this.#executions.has(runId));
+    // Ours: still executing (its lease is renewed), or ended with its end waiting for a row
+    // someone holds.
+    const ours = (runId: number) => this.#executions.has(runId) || this.#ends.has(runId);
+    if (work.leaseExpired) await reclaimLostRuns(this.#db, end, ours);
 
     const horizon = new Date(now.getTime() + LOOKAHEAD_MS);
     let claimed = 0;
+    let backlog = false;
     if (!s.paused && next.nextDue !== null && next.nextDue <= horizon) {
       for (let batch = 0; batch < MAX_CLAIM_BATCHES_PER_TICK; batch++) {
         const count = await claimDueRuns(this.#db, {
           horizon,
           limit: s.claimBatch,
           decide: (job) => decideDueJob(job, now, MISFIRE_GRACE_MS, s.timezone),
+          onBroken: this.#onBroken,
         });
         claimed += count;
-        if (count < s.claimBatch) break;
+        backlog = count === s.claimBatch;
+        if (!backlog) break;
       }
       if (claimed > 0) next = await nextWork(this.#db);
     }
+    // Still due after a claim that was not cut short: its row is locked (by a user, or by
+    // another master's claim). Waking at once would spin for as long as the lock is held.
+    const lockedDue = !s.paused && next.nextDue !== null && next.nextDue <= horizon && !backlog;
     // Deadlines pass whether or not a slot is free, paused or not (a slot claimed late may be
     // past its deadline already).
     if (work.overdue || (next.nextDeadline !== null && next.nextDeadline < now)) {
@@ -253,36 +289,47 @@ export class MasterRuntime {
     this.#housekeeping.maybePurge(now.getTime(), s);
     const purging = this.#housekeeping.busy;
     if (purging) this.#keepAlive(purging);
+    // Ends deferred because this tick (its sync, claim or lease renewal) held their rows.
+    if (this.#ends.size > 0) await this.#ends.flush();
 
     this.#leases.keep(); // the lease setting may have changed
     this.#nextDue = next.nextDue;
-    const known = nextWorkAt({ now, ...next, paused: s.paused, lookaheadMs: LOOKAHEAD_MS });
+    const due = lockedDue ? new Date(now.getTime() + LOOKAHEAD_MS + Math.min(LOCKED_RETRY_MS, s.pollIntervalMs)) : next.nextDue;
+    const known = nextWorkAt({ now, ...next, nextDue: due, paused: s.paused, lookaheadMs: LOOKAHEAD_MS });
     const noted = this.#notedInTick;
     this.#workAt = noted !== null && (known === null || noted < known.getTime()) ? new Date(noted) : known;
     const idleMs = s.scaleToZero && this.#executions.size === 0 ? s.syncIntervalMs : s.pollIntervalMs;
     return nextWakeAt({ now, nextDue: this.#workAt, idleMs, lookaheadMs: 0 });
   }
 
-  /** Waits until every run started so far has ended and been recorded, and a purge is over. */
+  /**
+   * Waits until every run started so far has ended and its end was written (or tried: one that
+   * cannot be written yet waits for a later tick), and a purge is over.
+   */
   async settle(): Promise<void> {
-    while (this.#executions.size > 0 || this.#dispatching || this.#ends.busy || this.#starts.busy || this.#housekeeping.busy) {
-      const works = [...this.#executions.values()].map((e) => e.work);
-      await Promise.all([...works, this.#dispatching, this.#ends.busy, this.#starts.busy, this.#housekeeping.busy]);
+    for (;;) {
+      // A run whose end was tried and is still pending stays held until a later tick writes it:
+      // not waited for. Any other is, through what follows its end (the next dispatch).
+      const waiting = [...this.#executions].filter(([runId, e]) => !(e.tried && this.#ends.has(runId))).map(([, e]) => e);
+      const busy = [this.#dispatching, this.#ends.busy, this.#starts.busy, this.#housekeeping.busy].filter((p) => p !== null);
+      if (waiting.length === 0 && busy.length === 0) return;
+      const tried = waiting.filter((e) => !e.tried).map((e) => e.triedNow);
+      await Promise.race([Promise.all([...waiting.map((e) => e.work), ...busy]), ...tried]);
     }
   }
 
   async close(): Promise<void> {
     this.#leases.stop();
-    await Promise.allSettled([this.#controlPool.end(), this.#jobPool.end()]);
+    await Promise.allSettled([this.#controlPool.end(), this.#jobConnections.close()]);
   }
 
   async #syncChangedJobs(now: Date): Promise<void> {
-    for (;;) {
-      const jobs = await loadChangedJobs(this.#db, this.#settings.claimBatch);
-      if (jobs.length === 0) return;
-      await saveJobTimings(this.#db, jobs.map((job) => timingForChangedJob(job, now, this.#settings.timezone)));
-      if (jobs.length < this.#settings.claimBatch) return;
-    }
+    const limit = this.#settings.claimBatch;
+    const compute = (job: ChangedJob) => timingForChangedJob(job, now, this.#settings.timezone);
+    // A full batch means more may wait (rows locked by others are skipped, not counted).
+    let looked: number;
+    do looked = await syncChangedJobs(this.#db, { limit, compute, onBroken: this.#onBroken });
+    while (looked === limit);
   }
 
   /** Starts waiting runs into free slots; calls made while one runs are folded into one more. */
@@ -319,19 +366,24 @@ export class MasterRuntime {
 
   #execute(run: StartedRun): void {
     const execution = new Execution(run);
-    const entry = { execution, work: Promise.resolve(), done: false };
+    let tried: () => void = () => {};
+    const entry: Held = { execution, work: Promise.resolve(), done: false, tried: false, triedNow: new Promise((r) => (tried = r)) };
     entry.work = executeRun(this.#executorDeps(), execution)
       .then(async (report) => {
         entry.done = true;
         this.#maybeQueued = true;
         void this.#dispatch();
         await this.#ends.add(run.runId, report);
+        entry.tried = true;
+        tried();
         // Until its end is written the run stays ours, and leased: no other master may take
-        // it for lost while the database is unreachable.
+        // it for lost while the database is unreachable or a user holds its row.
         await this.#ends.whenWritten(run.runId);
       })
       .catch((e: unknown) => this.#log(`run ${run.runId}: ${message(e)}`))
       .finally(() => {
+        entry.tried = true;
+        tried();
         this.#executions.delete(run.runId);
         // Its end is written: a run of the same job that waited for it may start now.
         this.#maybeQueued = true;
@@ -350,7 +402,7 @@ export class MasterRuntime {
 
   #executorDeps(): ExecutorDeps {
     return {
-      jobPool: this.#jobPool,
+      connectionFor: (role) => this.#jobConnections.for(role, this.#settings.requireJobLogin),
       database: this.#database.name,
       resultLimitBytes: this.#settings.resultLimit,
       allowSuperuserJobs: this.#settings.allowSuperuserJobs,
@@ -401,6 +453,18 @@ export class MasterRuntime {
       if (pid !== null) await signalBackend(this.#db, pid, 'cancel');
     }
   }
+}
+
+/** A run this master holds: executing, or ended with its end not written yet. */
+interface Held {
+  execution: Execution;
+  /** Ends once the run's end is written. */
+  work: Promise<void>;
+  /** Its command is over: it no longer takes a slot. */
+  done: boolean;
+  /** Its end was tried once (written, or left pending for a later tick). */
+  tried: boolean;
+  triedNow: Promise<void>;
 }
 
 function toRunEnd(runId: number, report: ExecutionReport): RunEnd {

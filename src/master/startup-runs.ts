@@ -2,7 +2,8 @@
 // cron rules with `onstart`, each inside its validity window.
 import type { Db } from '../db/client';
 import { endStartupJobs, loadStartupJobs, queueStartupRuns } from '../db/queries/maintenance';
-import { toNullableDate, toNumber } from '../db/queries/rows';
+import { toDateArray, toNullableDate, toNumber } from '../db/queries/rows';
+import type { Schedule } from '../schedule';
 import { scheduleOf } from './job-schedule';
 import { startupFiring } from './timing';
 
@@ -14,24 +15,34 @@ export async function queueRunsAtStart(db: Db, now: Date, defaultZone: string): 
   const due: number[] = [];
   const ended: number[] = [];
   for (const r of await loadStartupJobs(db)) {
+    const schedule = startupSchedule(r, defaultZone);
+    if (schedule === null) continue;
+    const firing = startupFiring(schedule, now);
+    if (firing === 'run') due.push(toNumber(r.id));
+    // A cron rule past its end is ended by its schedule, like any cron job.
+    if (firing === 'ended' && schedule.kind === 'on_start') ended.push(toNumber(r.id));
+  }
+  await queueStartupRuns(db, due);
+  await endStartupJobs(db, ended);
+}
+
+/** The job's parsed schedule, or null when it has none that parses (the sync breaks that job). */
+function startupSchedule(r: Record<string, unknown>, defaultZone: string): Schedule | null {
+  try {
     const parsed = scheduleOf(
       {
         schedule: (r.schedule as string | null) ?? null,
         rule: r.rule ?? null,
-        dates: (r.dates as Array<Date | string> | null) ?? null,
+        dates: toDateArray(r.dates, 'dates'),
         timezone: (r.timezone as string | null) ?? null,
         dayMatch: (r.day_match as 'any' | 'all' | null) ?? null,
-        startAt: toNullableDate(r.start_at),
-        endAt: toNullableDate(r.end_at),
+        startAt: toNullableDate(r.start_at, 'start_at'),
+        endAt: toNullableDate(r.end_at, 'end_at'),
       },
       defaultZone,
     );
-    if (parsed?.ok !== true) continue;
-    const firing = startupFiring(parsed.value, now);
-    if (firing === 'run') due.push(toNumber(r.id));
-    // A cron rule past its end is ended by its schedule, like any cron job.
-    if (firing === 'ended' && parsed.value.kind === 'on_start') ended.push(toNumber(r.id));
+    return parsed?.ok === true ? parsed.value : null;
+  } catch {
+    return null; // a row the scheduler cannot read: the sync breaks that job, with the reason
   }
-  await queueStartupRuns(db, due);
-  await endStartupJobs(db, ended);
 }

@@ -34,9 +34,14 @@ export async function renewLeases(db: Db, masterId: string, leaseMs: number, run
                                               WHERE a.pid = m.pid AND ${namesRun('m.id')})) AS alive
         FROM jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) AS m(id bigint, pid int, check_backend boolean)
     ), renewed AS (
+      -- A run whose row a user holds locked (she may lock her own runs) is skipped, not waited
+      -- for: only her run's lease runs out.
       UPDATE edgecron.run AS r SET lease_until = now() + ${leaseMs} * interval '1 millisecond'
         FROM mine AS m
-       WHERE r.id = m.id AND m.alive AND r.master_id = ${masterId} AND r.status = 'running'
+       WHERE r.id = m.id AND m.alive
+         AND r.id IN (SELECT x.id FROM edgecron.run AS x
+                       WHERE x.id IN (SELECT id FROM mine) AND x.master_id = ${masterId} AND x.status = 'running'
+                         FOR UPDATE SKIP LOCKED)
     )
     SELECT r.id FROM edgecron.run AS r JOIN mine AS m ON m.id = r.id
      WHERE NOT m.alive AND r.master_id = ${masterId} AND r.status = 'running'`);
@@ -115,20 +120,25 @@ export async function loadStartupJobs(db: Db) {
   return result.rows;
 }
 
-/** Queues one run for each job, as of the database's now (the scheduler just started). */
+/**
+ * Queues one run for each job, as of the database's now (the scheduler just started). A job
+ * whose row a user holds locked FOR UPDATE is skipped (its run row's foreign key would wait).
+ */
 export async function queueStartupRuns(db: Db, jobIds: number[]): Promise<void> {
   if (jobIds.length === 0) return;
   await db.execute(sql`
     INSERT INTO edgecron.run (job_id, owner, scheduled_for, status, reason, queue, priority, start_after)
     SELECT j.id, j.owner, date_trunc('milliseconds', now()), 'queued', 'the scheduler started', j.queue, j.priority, now()
       FROM edgecron.job AS j WHERE j.id = ANY(${`{${jobIds.join(',')}}`}::bigint[])
+       FOR KEY SHARE OF j SKIP LOCKED
     ON CONFLICT (job_id, scheduled_for, attempt) DO NOTHING`);
 }
 
-/** Startup jobs past their end_at: they will never run again, so they are done. */
+/** Startup jobs past their end_at: they will never run again, so they are done (unless locked). */
 export async function endStartupJobs(db: Db, jobIds: number[]): Promise<void> {
   if (jobIds.length === 0) return;
   await db.execute(sql`
     UPDATE edgecron.job SET state = 'done', next_run_at = NULL
-     WHERE id = ANY(${`{${jobIds.join(',')}}`}::bigint[]) AND state = 'active'`);
+     WHERE id IN (SELECT id FROM edgecron.job WHERE id = ANY(${`{${jobIds.join(',')}}`}::bigint[]) AND state = 'active'
+                     FOR UPDATE SKIP LOCKED)`);
 }

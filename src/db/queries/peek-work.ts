@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { WAITING_DEPENDENT } from './release-dependents';
-import { toDate, toNullableDate, toNumber } from './rows';
+import { parseTimestamp, toDate, toNumber } from './rows';
 
 export interface DatabaseSettings {
   pollIntervalMs: number;
@@ -16,6 +16,8 @@ export interface DatabaseSettings {
   leaseMs: number;
   claimBatch: number;
   allowSuperuserJobs: boolean;
+  /** Runs only over a role's own login (EDGECRON_JOB_LOGINS), never with SET ROLE. */
+  requireJobLogin: boolean;
 }
 
 /** The defaults of edgecron.settings, used until the row is read (or if it was deleted). */
@@ -32,6 +34,7 @@ export const DEFAULT_DATABASE_SETTINGS: DatabaseSettings = {
   leaseMs: 30_000,
   claimBatch: 500,
   allowSuperuserJobs: true,
+  requireJobLogin: false,
 };
 
 /** When the next things come due; each null when there is none. */
@@ -97,7 +100,7 @@ export async function peekWork(db: Db, heartbeat: Heartbeat | null): Promise<Pen
            extract(epoch FROM s.poll_interval) * 1000 AS poll_ms, s.parallelism, s.timezone, s.paused,
            s.scale_to_zero, extract(epoch FROM s.sync_interval) * 1000 AS sync_ms, s.result_limit,
            extract(epoch FROM s.retention_age) * 1000 AS retention_ms, s.retention_max_runs,
-           extract(epoch FROM s.lease) * 1000 AS lease_ms, s.claim_batch, s.allow_superuser_jobs,
+           extract(epoch FROM s.lease) * 1000 AS lease_ms, s.claim_batch, s.allow_superuser_jobs, s.require_job_login,
            ${NEXT_WORK},
            EXISTS (SELECT 1 FROM edgecron.job WHERE needs_sync) AS unsynced,
            EXISTS (SELECT 1 FROM edgecron.job WHERE ${WAITING_DEPENDENT}) AS waiting,
@@ -122,6 +125,7 @@ export async function peekWork(db: Db, heartbeat: Heartbeat | null): Promise<Pen
         leaseMs: Math.max(1_000, toNumber(row.lease_ms)),
         claimBatch: toNumber(row.claim_batch),
         allowSuperuserJobs: row.allow_superuser_jobs === true,
+        requireJobLogin: row.require_job_login === true,
       }
     : DEFAULT_DATABASE_SETTINGS;
   return {
@@ -154,9 +158,19 @@ const NEXT_WORK = sql.raw(`
 
 function toNextWork(row: Record<string, unknown>): NextWork {
   return {
-    nextDue: toNullableDate(row.next_due),
-    nextQueued: toNullableDate(row.next_queued),
-    nextWaiting: toNullableDate(row.next_waiting),
-    nextDeadline: toNullableDate(row.next_deadline),
+    nextDue: toDueTime(row.next_due),
+    nextQueued: toDueTime(row.next_queued),
+    nextWaiting: toDueTime(row.next_waiting),
+    nextDeadline: toDueTime(row.next_deadline),
   };
+}
+
+/**
+ * A due time for the alarm. One the scheduler cannot use must not stop the tick: in the past
+ * (-infinity, a BC date) it counts as due long ago, so the claim meets that job and breaks it
+ * with the reason; in the future (infinity, past year 9999) as nothing due.
+ */
+function toDueTime(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  return parseTimestamp(value) ?? (/^-|BC$/.test(String(value).trim()) ? new Date(0) : null);
 }

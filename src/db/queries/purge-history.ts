@@ -1,6 +1,7 @@
 // History retention: finished runs beyond the age and count limits, finished one-time jobs past
 // the age limit, and the heartbeats of masters long gone. Each call deletes one small batch, so
 // no delete holds locks or bloats WAL for long; the master loops over batches while behind.
+// Rows someone holds locked are skipped (SKIP LOCKED), never waited for: a later batch takes them.
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { toNullableNumber } from './rows';
@@ -19,7 +20,8 @@ export async function purgeOldRuns(db: Db, maxAgeMs: number, batch: number): Pro
       SELECT r.id FROM edgecron.run AS r
        WHERE r.finished_at < now() - ${maxAgeMs} * interval '1 millisecond'
          AND NOT r.needs_finish AND NOT ${neededBy('r.job_id')}
-       ORDER BY r.finished_at LIMIT ${batch})`);
+       ORDER BY r.finished_at LIMIT ${batch}
+         FOR UPDATE OF r SKIP LOCKED)`);
   return result.rowCount ?? 0;
 }
 
@@ -28,14 +30,24 @@ export async function purgeOldRuns(db: Db, maxAgeMs: number, batch: number): Pro
  * more than `maxAgeMs` ago, unless a job still waiting depends on them.
  */
 export async function purgeOldJobs(db: Db, maxAgeMs: number, batch: number): Promise<number> {
-  const result = await db.execute(sql`
-    DELETE FROM edgecron.job WHERE id IN (
+  // The delete cascades to the jobs' runs: a job with a run it could not lock waits too.
+  const result = await db.execute<{ deleted: string | number }>(sql`
+    WITH doomed AS (
       SELECT d.id FROM edgecron.job AS d
        WHERE d.kind = 'one_time' AND d.state = 'done'
          AND d.last_finished_at < now() - ${maxAgeMs} * interval '1 millisecond'
          AND NOT ${neededBy('d.id')}
-       LIMIT ${batch})`);
-  return result.rowCount ?? 0;
+       LIMIT ${batch}
+         FOR UPDATE OF d SKIP LOCKED
+    ), their_runs AS (
+      SELECT r.id FROM edgecron.run AS r WHERE r.job_id IN (SELECT id FROM doomed) FOR UPDATE OF r SKIP LOCKED
+    ), deleted AS (
+      DELETE FROM edgecron.job AS j WHERE j.id IN (SELECT id FROM doomed)
+         AND NOT EXISTS (SELECT 1 FROM edgecron.run AS r WHERE r.job_id = j.id AND r.id NOT IN (SELECT id FROM their_runs))
+      RETURNING j.id
+    )
+    SELECT count(*) AS deleted FROM deleted`);
+  return Number(result.rows[0]?.deleted ?? 0);
 }
 
 /**
@@ -57,13 +69,17 @@ export async function purgeRunsUpTo(db: Db, cutoff: number, batch: number): Prom
     DELETE FROM edgecron.run WHERE id IN (
       SELECT r.id FROM edgecron.run AS r
        WHERE r.id <= ${cutoff} AND r.finished_at IS NOT NULL AND NOT r.needs_finish AND NOT ${neededBy('r.job_id')}
-       ORDER BY r.id LIMIT ${batch})`);
+       ORDER BY r.id LIMIT ${batch}
+         FOR UPDATE OF r SKIP LOCKED)`);
   return result.rowCount ?? 0;
 }
 
 /** Deletes the heartbeats of masters that have not ticked for `olderThanMs` (they are gone). */
 export async function purgeHeartbeats(db: Db, olderThanMs: number): Promise<number> {
   const result = await db.execute(sql`
-    DELETE FROM edgecron.master_heartbeat WHERE last_tick_at < now() - ${olderThanMs} * interval '1 millisecond'`);
+    DELETE FROM edgecron.master_heartbeat WHERE master_id IN (
+      SELECT master_id FROM edgecron.master_heartbeat
+       WHERE last_tick_at < now() - ${olderThanMs} * interval '1 millisecond'
+         FOR UPDATE SKIP LOCKED)`);
   return result.rowCount ?? 0;
 }
