@@ -21,9 +21,13 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 DATABASE_URL: inject<string>('databaseUrl'),
+                // "exec": a database whose executor is no superuser (test/setup/executor-database.ts).
+                EDGECRON_DATABASE_URLS: JSON.stringify({ exec: inject<string>('execDatabaseUrl') }),
                 EDGECRON_WS_PROXY: inject<string>('wsProxy'),
                 EDGECRON_TOKENS: inject<string>('tokens'),
+                EDGECRON_JOB_LOGINS: inject<string>('jobLogins'),
                 TEST_DATABASE_URL: inject<string>('databaseUrl'),
+                TEST_EXEC_DATABASE_URL: inject<string>('execDatabaseUrl'),
               },
             },
           })),

@@ -57,7 +57,8 @@ $$;
 -- cron.job: pg_cron's columns over edgecron.job, for every job of yours that has a schedule
 -- text (a pgpro rule, a date list or a one-time job is not something pg_cron could hold).
 -- An automatically updatable view: UPDATE cron.job SET active = false, schedule = …, command =
--- … and DELETE FROM cron.job reach edgecron.job with its checks and row security.
+-- … reach edgecron.job with its checks and row security; DELETE FROM cron.job unschedules (a
+-- trigger below: schedulers have no DELETE on edgecron.job, which would let them lock it).
 CREATE OR REPLACE VIEW cron.job WITH (security_invoker = true) AS
 SELECT j.id AS jobid, j.schedule, j.command,
        'localhost'::text AS nodename, coalesce(pg_catalog.inet_server_port(), 5432) AS nodeport,
@@ -69,8 +70,8 @@ SELECT j.id AS jobid, j.schedule, j.command,
 
 -- cron.job_run_details: pg_cron's columns over edgecron.run. status: queued → starting, running,
 -- succeeded, and failed for every other end (failed, timed out, lost, expired, skipped, missed,
--- canceled: return_message says which). Automatically updatable, so a role DELETEs its own
--- finished rows, as pg_cron's README suggests.
+-- canceled: return_message says which). A role DELETEs its own finished rows, as pg_cron's README
+-- suggests, through edgecron.delete_runs (a trigger below); rows of runs not finished stay.
 CREATE OR REPLACE VIEW cron.job_run_details WITH (security_invoker = true) AS
 SELECT r.job_id AS jobid, r.id AS runid, r.backend_pid AS job_pid,
        pg_catalog.current_database()::text AS database, coalesce(r.role, r.owner) AS username,
@@ -82,6 +83,31 @@ SELECT r.job_id AS jobid, r.id AS runid, r.backend_pid AS job_pid,
        r.finished_at AS end_time
   FROM edgecron.run r
  WHERE EXISTS (SELECT FROM edgecron.job j WHERE j.id = r.job_id AND j.schedule IS NOT NULL);
+
+-- DELETE through the two views: edgecron's functions delete what the caller may manage. A row
+-- that was not deleted (a run still queued or running) is left out of the DELETE's count.
+CREATE OR REPLACE FUNCTION cron._delete_job() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  PERFORM edgecron.unschedule(OLD.jobid);
+  RETURN OLD;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION cron._delete_run() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF edgecron.delete_runs(run_ids => ARRAY[OLD.runid]) = 0 THEN
+    RETURN NULL;
+  END IF;
+  RETURN OLD;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER job_delete INSTEAD OF DELETE ON cron.job
+  FOR EACH ROW EXECUTE FUNCTION cron._delete_job();
+CREATE OR REPLACE TRIGGER job_run_details_delete INSTEAD OF DELETE ON cron.job_run_details
+  FOR EACH ROW EXECUTE FUNCTION cron._delete_run();
 
 -- cron.schedule(schedule, command): a new unnamed job.
 CREATE OR REPLACE FUNCTION cron.schedule(schedule text, command text) RETURNS bigint

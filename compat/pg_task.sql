@@ -70,8 +70,13 @@ DROP POLICY IF EXISTS task_option_of_visible_job ON pgtask.task_option;
 CREATE POLICY task_option_of_visible_job ON pgtask.task_option TO edgecron_user
   USING (EXISTS (SELECT FROM edgecron.job j WHERE j.id = task_option.job_id))
   WITH CHECK (EXISTS (SELECT FROM edgecron.job j WHERE j.id = task_option.job_id));
-REVOKE ALL ON pgtask.task_option FROM PUBLIC;
-GRANT SELECT, INSERT, UPDATE, DELETE ON pgtask.task_option TO edgecron_user;
+-- No table-level UPDATE or DELETE: with either, a role could LOCK the table, and deleting any
+-- job (the master's delete_after_success, another role's DELETE FROM task) waits on it. The
+-- options go with their job (ON DELETE CASCADE, run as the table's owner).
+REVOKE ALL ON pgtask.task_option FROM PUBLIC, edgecron_user;
+GRANT SELECT, INSERT ON pgtask.task_option TO edgecron_user;
+GRANT UPDATE (parent, active, live, repeat, count, max, "delete", drift, legacy, header, string, delimiter, escape,
+              quote, "null", data) ON pgtask.task_option TO edgecron_user;
 
 -- The statement edgecron evaluates after each run of a repeating task, giving the next plan as
 -- pg_task computes it on completion: the stop time plus repeat (drift), or the first point of
@@ -326,7 +331,7 @@ $$;
 CREATE OR REPLACE FUNCTION pgtask._delete() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  DELETE FROM edgecron.job j WHERE j.id = OLD.id;
+  PERFORM edgecron.unschedule(OLD.id);
   RETURN OLD;
 END
 $$;

@@ -393,15 +393,13 @@ $$;
 -- Empties the log (edgecron_admin; pgpro: superuser): every finished run of a recurring job.
 CREATE OR REPLACE FUNCTION schedule.clean_log() RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  deleted integer;
 BEGIN
   PERFORM schedule._only_admin();
-  DELETE FROM edgecron.run r
-   WHERE r.finished_at IS NOT NULL
-     AND EXISTS (SELECT FROM edgecron.job j WHERE j.id = r.job_id AND j.kind = 'recurring');
-  GET DIAGNOSTICS deleted = ROW_COUNT;
-  RETURN deleted;
+  -- Schedulers delete runs only through edgecron.delete_runs (no DELETE on edgecron.run).
+  RETURN edgecron.delete_runs(run_ids => ARRAY(
+    SELECT r.id FROM edgecron.run r
+     WHERE r.finished_at IS NOT NULL
+       AND EXISTS (SELECT FROM edgecron.job j WHERE j.id = r.job_id AND j.kind = 'recurring')));
 END
 $$;
 

@@ -61,8 +61,12 @@ CREATE POLICY job_of_visible_job ON qsched.job TO edgecron_user
 CREATE POLICY schedule_of_visible_job ON qsched.schedule TO edgecron_user
   USING (EXISTS (SELECT FROM edgecron.job j WHERE j.id = schedule.edgecron_job_id))
   WITH CHECK (EXISTS (SELECT FROM edgecron.job j WHERE j.id = schedule.edgecron_job_id));
-REVOKE ALL ON qsched.job, qsched.schedule FROM PUBLIC;
-GRANT SELECT, INSERT, UPDATE, DELETE ON qsched.job, qsched.schedule TO edgecron_user;
+-- No table-level UPDATE or DELETE: with either, a role could LOCK the table, and deleting any
+-- job (the master's delete_after_success, another role's qsched_job_delete) waits on it. Rows go
+-- with their edgecron job (ON DELETE CASCADE, run as the table's owner).
+REVOKE ALL ON qsched.job, qsched.schedule FROM PUBLIC, edgecron_user;
+GRANT SELECT, INSERT ON qsched.job, qsched.schedule TO edgecron_user;
+GRANT UPDATE (next_fire_statement) ON qsched.schedule TO edgecron_user;
 
 -- A schedule whose link goes (its QSched job was deleted) takes its edgecron job with it.
 CREATE OR REPLACE FUNCTION qsched._schedule_deleted() RETURNS trigger
@@ -269,9 +273,8 @@ CREATE OR REPLACE FUNCTION public.qsched_job_delete(job_id bigint) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   PERFORM qsched._job(job_id);
-  DELETE FROM edgecron.job j
-   WHERE j.id IN (SELECT s.edgecron_job_id FROM qsched.schedule s WHERE s.job_id = qsched_job_delete.job_id);
-  DELETE FROM edgecron.job j WHERE j.id = qsched_job_delete.job_id;
+  PERFORM edgecron.unschedule(s.edgecron_job_id) FROM qsched.schedule s WHERE s.job_id = qsched_job_delete.job_id;
+  PERFORM edgecron.unschedule(job_id);
 END
 $$;
 

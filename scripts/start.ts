@@ -47,6 +47,7 @@ async function main(): Promise<void> {
         `EDGECRON_WS_PROXY='127.0.0.1:${proxyPort}'`,
         `EDGECRON_DEV_TOKENS='${JSON.stringify(tokens)}'`,
         process.env.EDGECRON_TOKENS ? `EDGECRON_TOKENS='${process.env.EDGECRON_TOKENS}'` : '',
+        process.env.EDGECRON_JOB_LOGINS ? `EDGECRON_JOB_LOGINS='${process.env.EDGECRON_JOB_LOGINS}'` : '',
       ].join('\n'),
       { mode: 0o600 },
     );

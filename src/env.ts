@@ -16,9 +16,18 @@ const TokenGrant = z
   .strict();
 export type TokenGrant = z.infer<typeof TokenGrant>;
 
+/** EDGECRON_JOB_LOGINS: {"<database>": {"<role>": "<password>"}}. */
+const JobLogins = z.record(z.string(), z.record(z.string().min(1), z.string().min(1)));
+
 export interface DatabaseConfig {
   name: string;
   url: string;
+  /**
+   * Passwords of job roles that log in as themselves (EDGECRON_JOB_LOGINS): their runs connect
+   * as the role instead of the executor switching to it with SET ROLE, so a job cannot leave
+   * its role (RESET ROLE returns to the role itself).
+   */
+  jobLogins: ReadonlyMap<string, string>;
 }
 
 export interface ConfigError {
@@ -52,18 +61,24 @@ export function readConfig(env: Record<string, unknown>): Result<Config, ConfigE
 
 function parseConfig(env: Record<string, unknown>): Result<Config, ConfigError> {
   const databases = new Map<string, DatabaseConfig>();
+  const logins = jsonSetting(env, 'EDGECRON_JOB_LOGINS', JobLogins);
+  if (!logins.ok) return logins;
+  const loginsOf = (name: string) => new Map(Object.entries(logins.value?.[name] ?? {}));
   const mainUrl = stringSetting(env, 'DATABASE_URL');
-  if (mainUrl) databases.set('main', { name: 'main', url: mainUrl });
+  if (mainUrl) databases.set('main', { name: 'main', url: mainUrl, jobLogins: loginsOf('main') });
 
-  const extra = jsonSetting(env, 'EDGECRON_DATABASE_URLS');
+  const extra = jsonSetting(env, 'EDGECRON_DATABASE_URLS', z.record(z.string(), z.string().min(1)));
   if (!extra.ok) return extra;
-  const urls = z.record(z.string(), z.string().min(1)).safeParse(extra.value ?? {});
-  if (!urls.success) return misconfigured(`EDGECRON_DATABASE_URLS: must be a JSON object {"<name>": "<connection string>"}`);
-  for (const [name, url] of Object.entries(urls.data)) {
+  for (const [name, url] of Object.entries(extra.value ?? {})) {
     if (!DATABASE_NAME.test(name)) {
       return misconfigured(`EDGECRON_DATABASE_URLS: database name "${name}" must match ${DATABASE_NAME.source}`);
     }
-    databases.set(name, { name, url });
+    databases.set(name, { name, url, jobLogins: loginsOf(name) });
+  }
+  for (const name of Object.keys(logins.value ?? {})) {
+    if (!databases.has(name)) {
+      return misconfigured(`EDGECRON_JOB_LOGINS: "${name}" is not a configured database`);
+    }
   }
 
   const wsProxy = stringSetting(env, 'EDGECRON_WS_PROXY');
@@ -86,7 +101,7 @@ function parseTokens(
   }
   const tokens = new Map<string, TokenGrant>();
   for (const setting of settings) {
-    const table = jsonSetting(env, setting);
+    const table = jsonValue(env, setting);
     if (!table.ok) return table;
     if (table.value === undefined) continue;
     if (table.value === null || typeof table.value !== 'object' || Array.isArray(table.value)) {
@@ -140,7 +155,7 @@ function stringSetting(env: Record<string, unknown>, name: string): string | und
 }
 
 /** The parsed JSON of a setting; the message never quotes the text, which may hold secrets. */
-function jsonSetting(env: Record<string, unknown>, name: string): Result<unknown, ConfigError> {
+function jsonValue(env: Record<string, unknown>, name: string): Result<unknown, ConfigError> {
   const raw = stringSetting(env, name);
   if (raw === undefined) return ok(undefined);
   try {
@@ -148,4 +163,19 @@ function jsonSetting(env: Record<string, unknown>, name: string): Result<unknown
   } catch {
     return misconfigured(`${name}: not valid JSON`);
   }
+}
+
+/** A JSON setting checked against `schema`; the message names paths below the top level only. */
+function jsonSetting<T>(env: Record<string, unknown>, name: string, schema: z.ZodType<T>): Result<T | undefined, ConfigError> {
+  const value = jsonValue(env, name);
+  if (!value.ok) return value;
+  if (value.value === undefined) return ok(undefined);
+  const parsed = schema.safeParse(value.value);
+  if (!parsed.success) {
+    // Paths only, below the first key: the values (connection strings, passwords) are secrets.
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 1 ? ` at "${String(issue.path.slice(1).join('.'))}"` : '';
+    return misconfigured(`${name}: ${issue?.message ?? 'invalid'}${where}`);
+  }
+  return ok(parsed.data);
 }

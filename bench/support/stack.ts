@@ -24,14 +24,23 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-export async function startBenchStack(options: { withWorker?: boolean; postgresSettings?: Record<string, string> } = {}): Promise<BenchStack> {
+export interface BenchStackOptions {
+  withWorker?: boolean;
+  postgresSettings?: Record<string, string>;
+  /** Another PostgreSQL server to run on instead of a fresh embedded one (stopped with the stack). */
+  server?: (dir: string, port: number) => Promise<{ url: string; stop(): Promise<void> }>;
+}
+
+export async function startBenchStack(options: BenchStackOptions = {}): Promise<BenchStack> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'edgecron-bench-'));
-  const postgres = await startLocalPostgres({
-    dataDir: path.join(dir, 'pg'),
-    port: await freePort(),
-    persistent: false,
-    settings: options.postgresSettings,
-  });
+  const postgres = options.server
+    ? await options.server(path.join(dir, 'pg'), await freePort())
+    : await startLocalPostgres({
+        dataDir: path.join(dir, 'pg'),
+        port: await freePort(),
+        persistent: false,
+        settings: options.postgresSettings,
+      });
   const roundTrips = new RoundTripCounter();
   const proxy = await startWsProxy(await freePort(), { onClientData: (c, chunk) => roundTrips.feed(c, chunk) });
   await migrateDatabase(postgres.url);

@@ -42,6 +42,14 @@ export function createPool(options: PoolOptions): Pool {
   return pool;
 }
 
+/** The database's connection string with another role's credentials (same host and database). */
+export function loginUrl(url: string, role: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.username = encodeURIComponent(role);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
+
 export function createDb(pool: Pool): Db {
   return drizzle({ client: pool, schema });
 }

@@ -240,6 +240,7 @@ export const settings = edgecron.table(
     lease: interval('lease').notNull().default('30 seconds'),
     claimBatch: integer('claim_batch').notNull().default(500),
     allowSuperuserJobs: boolean('allow_superuser_jobs').notNull().default(true),
+    requireJobLogin: boolean('require_job_login').notNull().default(false),
   },
   () => [
     check('settings_single_row', sql`id`),

@@ -7,8 +7,14 @@ import type { RunError, RunFallback, RunResult } from '../db/schema';
 import type { EndStatus, NextTimeOutcome } from '../master/finish-plan';
 import { toRunError, toRunResult } from './outcome';
 
+/**
+ * Where a run of a role connects: the executor's pool, switching to the role with SET ROLE, or
+ * a pool that logs in as the role itself (EDGECRON_JOB_LOGINS); or why the role may not run.
+ */
+export type JobConnection = { pool: Pool; login: boolean } | { refused: string };
+
 export interface ExecutorDeps {
-  jobPool: Pool;
+  connectionFor: (role: string) => JobConnection;
   database: string;
   resultLimitBytes: number;
   allowSuperuserJobs: boolean;
@@ -74,19 +80,28 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
     unrunnable: null,
   };
   const timers: Array<ReturnType<typeof setTimeout>> = [];
+  const connection = deps.connectionFor(run.role);
+  if ('refused' in connection) {
+    report.unrunnable = connection.refused;
+    report.error = { message: connection.refused, sqlstate: '42501' };
+    return report;
+  }
   try {
-    await withClient(deps.jobPool, deps.log, async (client) => {
-      const session = await client.query<{ pid: number; superuser: boolean | null }>(
-        `SELECT set_config('application_name', $1, false), set_config('role', $2, false),
+    await withClient(connection.pool, deps.log, async (client) => {
+      // A login session already is the role; the executor's session switches to it.
+      const session = await client.query<{ pid: number; superuser: boolean | null; user: string }>(
+        `SELECT set_config('application_name', $1, false),
+                CASE WHEN $6::boolean THEN NULL ELSE set_config('role', $2, false) END,
                 set_config('edgecron.job_id', $3, false), set_config('edgecron.run_id', $4, false),
                 set_config('statement_timeout', $5, false), pg_backend_pid() AS pid,
-                (SELECT rolsuper FROM pg_roles WHERE rolname = $2) AS superuser`,
+                (SELECT rolsuper FROM pg_roles WHERE rolname = $2) AS superuser, session_user AS user`,
         [
           `edgecron ${deps.database} run ${run.runId}`,
           run.role,
           String(run.jobId),
           String(run.runId),
           run.maxRunTimeMs === null ? '0' : `${Math.max(1, Math.round(run.maxRunTimeMs))}ms`,
+          connection.login,
         ],
       ).catch((e: unknown) => {
         if (!isConnectionError(e)) report.unrunnable = `cannot run as role "${run.role}": ${toRunError(e).message}`;
@@ -94,9 +109,15 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
       });
       const pid = session.rows[0]?.pid ?? null;
       execution.backendPid = report.backendPid = pid;
-      if (session.rows[0]?.superuser === true && !deps.allowSuperuserJobs) {
-        report.unrunnable = `role "${run.role}" is a superuser and edgecron.settings.allow_superuser_jobs is off`;
-        report.error = { message: report.unrunnable, sqlstate: '42501' };
+      const refusal =
+        connection.login && session.rows[0]?.user !== run.role
+          ? `the login configured for role "${run.role}" in EDGECRON_JOB_LOGINS connects as "${session.rows[0]?.user}"`
+          : session.rows[0]?.superuser === true && !deps.allowSuperuserJobs
+            ? `role "${run.role}" is a superuser and edgecron.settings.allow_superuser_jobs is off`
+            : null;
+      if (refusal !== null) {
+        report.unrunnable = refusal;
+        report.error = { message: refusal, sqlstate: '42501' };
         await resetSession(client);
         return;
       }
@@ -164,6 +185,10 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
     });
   } catch (e) {
     for (const timer of timers) clearTimeout(timer);
+    if (connection.login && report.startedAt === null && /^28/.test(toRunError(e).sqlstate ?? '')) {
+      // The role's password is wrong or it may not log in: retrying cannot help.
+      report.unrunnable = `cannot log in as role "${run.role}" with its EDGECRON_JOB_LOGINS password: ${toRunError(e).message}`;
+    }
     if (report.status !== 'lost' && report.startedAt === null) {
       // The session could not be prepared, or the connection failed before the command.
       report.status = isConnectionError(e) ? 'lost' : 'failed';

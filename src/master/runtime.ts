@@ -2,7 +2,7 @@
 // finish-plan.ts: sync SQL changes → claim due slots → dispatch waiting runs → execute →
 // record → say when to wake next. Everything that must survive a restart is in the database.
 import type { Pool } from '@neondatabase/serverless';
-import { createDb, createPool, type Db } from '../db/client';
+import { createDb, createPool, loginUrl, type Db } from '../db/client';
 import { claimDueRuns } from '../db/queries/claim-due-runs';
 import { dispatchRuns, type StartedRun } from '../db/queries/dispatch-runs';
 import { finishRuns, type FinishingJobRow, type FinishingRunRow, type RunEnd } from '../db/queries/finish-run';
@@ -21,7 +21,7 @@ import { releaseDependents } from '../db/queries/release-dependents';
 import { loadChangedJobs, saveJobTimings } from '../db/queries/sync-jobs';
 import { toNullableDate, toNumber } from '../db/queries/rows';
 import type { DatabaseConfig } from '../env';
-import { Execution, executeRun, type ExecutionReport, type ExecutorDeps } from '../executor/run-command';
+import { Execution, executeRun, type ExecutionReport, type ExecutorDeps, type JobConnection } from '../executor/run-command';
 import { planFinish, type FinishPlan } from './finish-plan';
 import { scheduleOf } from './job-schedule';
 import { BatchWriter } from './batch-writer';
@@ -75,6 +75,9 @@ export class MasterRuntime {
   readonly #keepAlive: (work: Promise<unknown>) => void;
   readonly #controlPool: Pool;
   readonly #jobPool: Pool;
+  /** Pools that log in as a job role (EDGECRON_JOB_LOGINS), opened when the role first runs. */
+  readonly #loginPools = new Map<string, Pool>();
+  readonly #wsProxy: string | undefined;
   readonly #db: Db;
   #settings: DatabaseSettings = DEFAULT_DATABASE_SETTINGS;
   /**
@@ -106,6 +109,7 @@ export class MasterRuntime {
     // the database's `parallelism` setting is enforced by dispatch.
     this.#controlPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: CONTROL_CONNECTIONS, onError: this.#log });
     this.#jobPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: 1000, onError: this.#log });
+    this.#wsProxy = options.wsProxy;
     this.#db = createDb(this.#controlPool);
     this.#ends = new BatchWriter({
       maxBatch: WRITE_BATCH,
@@ -236,7 +240,7 @@ export class MasterRuntime {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.#controlPool.end(), this.#jobPool.end()]);
+    await Promise.allSettled([this.#controlPool, this.#jobPool, ...this.#loginPools.values()].map((pool) => pool.end()));
   }
 
   async #syncChangedJobs(now: Date): Promise<void> {
@@ -332,7 +336,7 @@ export class MasterRuntime {
 
   #executorDeps(): ExecutorDeps {
     return {
-      jobPool: this.#jobPool,
+      connectionFor: (role) => this.#connectionFor(role),
       database: this.#database.name,
       resultLimitBytes: this.#settings.resultLimit,
       allowSuperuserJobs: this.#settings.allowSuperuserJobs,
@@ -347,6 +351,27 @@ export class MasterRuntime {
       cancelGraceMs: 1_000,
       terminateGraceMs: 5_000,
     };
+  }
+
+  #connectionFor(role: string): JobConnection {
+    const password = this.#database.jobLogins.get(role);
+    if (password === undefined) {
+      if (!this.#settings.requireJobLogin) return { pool: this.#jobPool, login: false };
+      return {
+        refused: `role "${role}" has no login in EDGECRON_JOB_LOGINS, and edgecron.settings.require_job_login is on`,
+      };
+    }
+    let pool = this.#loginPools.get(role);
+    if (!pool) {
+      pool = createPool({
+        url: loginUrl(this.#database.url, role, password),
+        wsProxy: this.#wsProxy,
+        max: 1000,
+        onError: this.#log,
+      });
+      this.#loginPools.set(role, pool);
+    }
+    return { pool, login: true };
   }
 
   #planFinish(job: FinishingJobRow, run: FinishingRunRow, report: ExecutionReport): FinishPlan {

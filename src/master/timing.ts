@@ -149,19 +149,20 @@ export function decideDueJob(job: DueJob, now: Date, graceMs: number, defaultZon
     toRun = [slot];
     next = nextFire(schedule, slot, ctx);
   } else {
-    const plan = planMisfire({ schedule, lastSlot: new Date(slot.getTime() - 1), now, policy: job.misfire, cap: job.misfireCap, ctx });
+    const misfire = planMisfire({ schedule, lastSlot: new Date(slot.getTime() - 1), now, policy: job.misfire, cap: job.misfireCap, ctx });
+    if (!misfire.ok) return { ...decision([], null, 'broken'), brokenReason: misfire.error.message };
+    const plan = misfire.value;
     toRun = plan.run;
     next = plan.next;
+    const reason = `missed while the scheduler was down or paused (misfire ${job.misfire})`;
     const unlisted = plan.missedCount - plan.missed.length;
-    missed = plan.missed.map((s, i) =>
-      planned(
-        s,
-        'missed',
-        i === 0 && unlisted > 0
-          ? `missed while the scheduler was down or paused (misfire ${job.misfire}); ${unlisted}${plan.missedCountExact ? '' : '+'} earlier slots not recorded`
-          : `missed while the scheduler was down or paused (misfire ${job.misfire})`,
-      ),
-    );
+    // The first row carries what the rows alone do not show: how many more, and any note.
+    const first = [
+      reason,
+      ...(unlisted > 0 ? [`${unlisted}${plan.missedCountExact ? '' : '+'} earlier slots not recorded`] : []),
+      ...plan.warnings,
+    ].join('; ');
+    missed = plan.missed.map((s, i) => planned(s, 'missed', i === 0 ? first : reason));
   }
   if (endAnchored(schedule) || job.nextTimeFromSql) next = null;
   // Catch-up runs (misfire run_all) wait for each other instead of being skipped as overlaps.

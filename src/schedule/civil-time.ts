@@ -7,7 +7,7 @@ export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
-/** The earliest and latest years the schedule code computes in (ISO 8601 four-digit years). */
+/** The earliest and latest years (UTC) of the instants a schedule holds: four-digit ISO years. */
 export const MIN_YEAR = 1;
 export const MAX_YEAR = 9999;
 
@@ -99,15 +99,26 @@ export function wallFromFields(
   return daysFromCivil(year, month, day) * DAY + hour * HOUR + minute * MINUTE + second * SECOND + millisecond;
 }
 
+/** The first and last instants (UTC ms) a schedule may hold: 0001-01-01 to the end of 9999. */
+export const EARLIEST_INSTANT = wallFromFields(MIN_YEAR, 1, 1);
+export const LATEST_INSTANT = wallFromFields(MAX_YEAR, 12, 31, 23, 59, 59, 999);
+
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
 const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : String(n));
-const pad4 = (n: number): string => String(n).padStart(4, '0');
+
+/**
+ * An ISO 8601 year: four digits for 0000-9999, else the extended form with a sign and six digits
+ * (`+010000`), as Date#toISOString writes it. Instants stay within 9999, but the local time of
+ * one may not: 9999-12-31T23:30Z is 10000-01-01 in Tokyo.
+ */
+const isoYear = (year: number): string =>
+  year >= 0 && year <= 9999 ? String(year).padStart(4, '0') : `${year < 0 ? '-' : '+'}${String(Math.abs(year)).padStart(6, '0')}`;
 
 /** `YYYY-MM-DDTHH:MM:SS[.mmm]` of a wall time; milliseconds only when not zero. */
 export function formatWall(wall: number): string {
   const f = wallFields(wall);
   const ms = f.millisecond === 0 ? '' : `.${pad3(f.millisecond)}`;
-  return `${pad4(f.year)}-${pad2(f.month)}-${pad2(f.day)}T${pad2(f.hour)}:${pad2(f.minute)}:${pad2(f.second)}${ms}`;
+  return `${isoYear(f.year)}-${pad2(f.month)}-${pad2(f.day)}T${pad2(f.hour)}:${pad2(f.minute)}:${pad2(f.second)}${ms}`;
 }
 
 /** `±HH:MM` (or `±HH:MM:SS` for the odd historical offset) of an offset in ms. */

@@ -137,8 +137,14 @@ export function nextTimeOfDay(c: CompiledCron, secondOfDay: number): number {
 }
 
 /**
+ * nextMatchingWall's answer when nothing matches. Not -1 or any other number a wall time can be:
+ * wall times before 1970 are negative.
+ */
+export const NO_WALL = Infinity;
+
+/**
  * The first wall time (ms, whole seconds) at or after `from` and before `until` that matches, or
- * -1. Wall times are local calendar times; which of them exist is time-zone.ts's business.
+ * NO_WALL. Wall times are local calendar times; which of them exist is time-zone.ts's business.
  */
 export function nextMatchingWall(c: CompiledCron, from: number, until: number): number {
   const startSeconds = Math.ceil(from / SECOND);
@@ -146,7 +152,7 @@ export function nextMatchingWall(c: CompiledCron, from: number, until: number): 
   let secondOfDay = startSeconds - days * 86400;
   let { year, month, day } = civilFromDays(days);
   for (;;) {
-    if (days * DAY >= until) return -1;
+    if (days * DAY >= until) return NO_WALL;
     const nextMonth = c.nextMonth[month] as number;
     if (nextMonth !== month) {
       if (nextMonth < 0) {
@@ -178,12 +184,12 @@ export function nextMatchingWall(c: CompiledCron, from: number, until: number): 
       days += matchDay - day;
       day = matchDay;
       secondOfDay = 0;
-      if (days * DAY >= until) return -1;
+      if (days * DAY >= until) return NO_WALL;
     }
     const time = nextTimeOfDay(c, secondOfDay);
     if (time >= 0) {
       const wall = days * DAY + time * SECOND;
-      return wall < until ? wall : -1;
+      return wall < until ? wall : NO_WALL;
     }
     days += 1;
     secondOfDay = 0;

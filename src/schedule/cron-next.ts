@@ -9,7 +9,7 @@
 //   only, unless its hour field covers all 24 hours: then it follows real time and fires at both
 //   (`0 * * * *` runs every real hour).
 import { SECOND } from './civil-time';
-import { compileCron, nextMatchingWall, type CompiledCron } from './cron-match';
+import { NO_WALL, compileCron, nextMatchingWall, type CompiledCron } from './cron-match';
 import { offsetBeforeSpan, offsetSpanAt } from './time-zone';
 import type { CronSchedule } from './types';
 
@@ -39,14 +39,14 @@ export function nextCronInstant(c: CompiledCron, zone: string, after: number, li
       // Wall times [start + previous, start + offset) were skipped; one that matches fires at
       // wall - previous, which is its own wall time plus the jump, in the new offset.
       const wall = nextMatchingWall(c, from + previous, span.start + offset);
-      if (wall >= 0) best = wall - previous;
+      if (wall !== NO_WALL) best = wall - previous;
     }
     let fromWall = from + offset;
     if (previous > offset && !c.allHours) fromWall = Math.max(fromWall, span.start + previous);
     const until = Math.min(span.end, limit + 1, best);
     if (fromWall < until + offset) {
       const wall = nextMatchingWall(c, fromWall, until + offset);
-      if (wall >= 0) best = wall - offset;
+      if (wall !== NO_WALL) best = wall - offset;
     }
     if (best !== Infinity) return best <= limit ? best : null;
     if (span.end > limit) return null;

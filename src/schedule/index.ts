@@ -17,10 +17,11 @@ export type {
 } from './types';
 export { parseSchedule, MAX_DATES, MIN_INTERVAL_MS } from './parse-schedule';
 export { nextFire, nextFireMs } from './next-fire';
-export { planMisfire, DEFAULT_MISFIRE_CAP, MISFIRE_COUNT_LIMIT } from './misfire';
+export { planMisfire, DEFAULT_MISFIRE_CAP, MAX_MISFIRE_CAP, MISFIRE_COUNT_LIMIT, MISFIRE_POLICIES } from './misfire';
 export type { MisfireInput, MisfirePlan, MisfirePolicy } from './misfire';
 export { previewSchedule, MAX_PREVIEW_COUNT } from './preview';
 export type { SchedulePreview } from './preview';
 export { parseInterval, describeInterval, MAX_INTERVAL_MS } from './interval';
 export { isValidTimeZone, canonicalTimeZone, formatLocal } from './time-zone';
 export { parseInstant } from './instant';
+export { quote, QUOTE_LIMIT } from './quote';

@@ -4,6 +4,7 @@
 // depends on the date, and a schedule that must follow the calendar is a cron expression.
 import { err, ok, type Result } from '../result';
 import { DAY, HOUR, MINUTE, SECOND } from './civil-time';
+import { quote, shorten } from './quote';
 import { scheduleError, type ScheduleError } from './types';
 
 const UNITS: ReadonlyArray<[RegExp, number, string]> = [
@@ -32,7 +33,7 @@ const ISO = /^p(?:(\d+(?:\.\d+)?)y)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)w)?(?
  */
 export function parseInterval(text: string, field = 'interval'): Result<number, ScheduleError> {
   const fail = (problem: string) =>
-    err(scheduleError('invalid_schedule', field, `${field}: ${problem} in "${text}"`));
+    err(scheduleError('invalid_schedule', field, `${field}: ${problem} in ${quote(text)}`));
   if (typeof text !== 'string') return err(scheduleError('invalid_schedule', field, `${field}: must be text such as '5 minutes'`));
   let rest = text.trim().toLowerCase();
   if (rest === '') return fail(`is empty; write an interval such as '5 minutes' or '00:05:00'`);
@@ -51,7 +52,7 @@ export function parseInterval(text: string, field = 'interval'): Result<number, 
       sawClock = true;
       const minutes = Number(clock[2]);
       const seconds = clock[3] === undefined ? 0 : Number(clock[3]);
-      if (minutes > 59 || seconds >= 60) return fail(`"${clock[0]}" is not a valid clock time (minutes and seconds are 0-59)`);
+      if (minutes > 59 || seconds >= 60) return fail(`${quote(clock[0])} is not a valid clock time (minutes and seconds are 0-59)`);
       total += Number(clock[1]) * HOUR + minutes * MINUTE + seconds * SECOND;
       rest = rest.slice(clock[0].length).trimStart();
       continue;
@@ -59,21 +60,40 @@ export function parseInterval(text: string, field = 'interval'): Result<number, 
     const quantity = QUANTITY.exec(rest);
     if (quantity === null) {
       const token = rest.split(/\s+/)[0] as string;
-      if (/^[\d.]+$/.test(token)) return fail(`"${token}" has no unit; write e.g. '${token} seconds'`);
-      return fail(`"${token}" is not a number followed by a unit (${ALLOWED})`);
+      if (/^[\d.]+$/.test(token)) return fail(`${quote(token)} has no unit; write e.g. '${shorten(token)} seconds'`);
+      return fail(`${quote(token)} is not a number followed by a unit (${ALLOWED})`);
     }
     const unitText = quantity[2] as string;
     if (CALENDAR_UNITS.test(unitText)) {
-      return fail(`"${unitText}" has no fixed length; use days or weeks, or a cron expression such as '0 0 1 * *' for monthly`);
+      return fail(`${quote(unitText)} has no fixed length; use days or weeks, or a cron expression such as '0 0 1 * *' for monthly`);
     }
     const unit = UNITS.find(([pattern]) => pattern.test(unitText));
-    if (unit === undefined) return fail(`"${unitText}" is not a unit; use ${ALLOWED}`);
+    if (unit === undefined) return fail(`${quote(unitText)} is not a unit; use ${ALLOWED}`);
     if (seen.has(unit[2])) return fail(`${unit[2]}s are given twice`);
     seen.add(unit[2]);
     total += Number(quantity[1]) * unit[1];
     rest = rest.slice(quantity[0].length).trimStart();
   }
   return finish(total, fail);
+}
+
+/**
+ * True when some word of `text` is an interval unit or a clock time (`5 min`, `1h30m`, `02:00`,
+ * `ago`): such text is read as an interval even when it has as many fields as a cron line. Two
+ * words are cron's before they are units: a bare `mon` (Monday) and `15w` (the weekday nearest
+ * the 15th); `1mon` and `2 w` are units.
+ */
+export function mentionsIntervalUnit(text: string): boolean {
+  return text
+    .toLowerCase()
+    .split(/\s+/)
+    .some((word) => {
+      if (/^\d+:\d/.test(word) || word === 'ago') return true;
+      const m = /^([\d.]*)([a-zµ]+)$/.exec(word);
+      if (m === null || (m[1] === '' && m[2] === 'mon') || (m[1] !== '' && m[2] === 'w')) return false;
+      const letters = m[2] as string;
+      return CALENDAR_UNITS.test(letters) || UNITS.some(([pattern]) => pattern.test(letters));
+    });
 }
 
 function parseIso(

@@ -8,14 +8,22 @@
 //   recent are the ones still closest to their time; beyond `cap` a backlog is not worth running.
 // `missed` holds at most `cap` slots (the most recent); `missedCount` counts them all, so a
 // one-second job down for a day records 100 rows and the number 86,400, not 86,400 rows.
+import { err, ok, type Result } from '../result';
 import { MINUTE } from './civil-time';
 import { everyAnchor, nextFireMs } from './next-fire';
-import type { FireContext, Schedule } from './types';
+import { quote } from './quote';
+import { scheduleError, type FireContext, type Schedule, type ScheduleError } from './types';
 
-export type MisfirePolicy = 'run_once' | 'skip' | 'run_all';
+export const MISFIRE_POLICIES = ['run_once', 'skip', 'run_all'] as const;
+export type MisfirePolicy = (typeof MISFIRE_POLICIES)[number];
 
 export const DEFAULT_MISFIRE_CAP = 100;
-const MAX_CAP = 10_000;
+/**
+ * The most slots one catch-up runs or records. The API and SQL accept any positive misfire_cap
+ * (an int4 column); a larger one works as this many, and the plan says so in `warnings`. The
+ * bound keeps one claim transaction, and the master's memory, a size that never hurts other jobs.
+ */
+export const MAX_MISFIRE_CAP = 10_000;
 /** Slots counted one by one beyond which `missedCount` is a lower bound (`missedCountExact`). */
 export const MISFIRE_COUNT_LIMIT = 1_000_000;
 
@@ -25,6 +33,7 @@ export interface MisfireInput {
   lastSlot: Date | null;
   now: Date;
   policy?: MisfirePolicy;
+  /** A whole number ≥ 1; default DEFAULT_MISFIRE_CAP; above MAX_MISFIRE_CAP it works as that. */
   cap?: number;
   ctx?: FireContext;
 }
@@ -40,6 +49,8 @@ export interface MisfirePlan {
   missedCountExact: boolean;
   /** The first slot strictly after `now`; null when none is known (see `after` below). */
   next: Date | null;
+  /** Notes for the user: a cap above MAX_MISFIRE_CAP that limited what ran or was recorded. */
+  warnings: string[];
 }
 
 interface Window {
@@ -54,12 +65,26 @@ const EMPTY: Window = { latest: [], total: 0, exact: true };
  * Decides what runs after downtime (see the file comment). For an `after` (end to start)
  * schedule the window holds at most its one overdue slot; when that slot runs, `next` is null
  * because the next slot depends on when the run ends; when it is skipped, `next` is now + interval.
+ * An `every` schedule without an anchor in `ctx` is anchored at `lastSlot` (else `now`), for the
+ * missed slots and `next` alike. An unknown policy or a cap that is not a whole number ≥ 1 is an
+ * error value, never an exception.
  */
-export function planMisfire(input: MisfireInput): MisfirePlan {
-  const { schedule, policy = 'run_once', ctx = {} } = input;
-  const cap = Math.min(MAX_CAP, Math.max(1, Math.floor(input.cap ?? DEFAULT_MISFIRE_CAP)));
+export function planMisfire(input: MisfireInput): Result<MisfirePlan, ScheduleError> {
+  const { schedule, policy = 'run_once' } = input;
+  if (!(MISFIRE_POLICIES as readonly unknown[]).includes(policy)) {
+    return err(scheduleError('invalid_schedule', 'misfire', `misfire: ${quote(policy)} is not a policy; use run_once (the default), skip or run_all`));
+  }
+  const asked = input.cap ?? DEFAULT_MISFIRE_CAP;
+  if (typeof asked !== 'number' || !Number.isInteger(asked) || asked < 1) {
+    return err(scheduleError('invalid_schedule', 'misfire_cap', `misfire_cap: ${quote(asked)} is not a whole number ≥ 1`));
+  }
+  const cap = Math.min(asked, MAX_MISFIRE_CAP);
   const now = input.now.getTime();
   const from = input.lastSlot === null ? now : input.lastSlot.getTime();
+  // One anchor for the window and for `next`: without it, each would fall back to its own
+  // `after` (lastSlot, now) and `next` would not be on the grid of the slots just planned.
+  const ctx: FireContext =
+    schedule.kind === 'every' ? { ...input.ctx, anchor: new Date(everyAnchor(schedule, from, input.ctx ?? {})) } : (input.ctx ?? {});
   const window = from < now ? slotsBetween(schedule, from, now, ctx, 2 * cap + 1) : EMPTY;
   const { latest, total } = window;
 
@@ -89,13 +114,18 @@ export function planMisfire(input: MisfireInput): MisfirePlan {
     next = nextFireMs(schedule, now, ctx);
   }
 
-  return {
+  // Only when the bound changed the outcome: more slots than it let through.
+  const limited = asked > cap && (policy === 'run_all' ? total > cap : total - run.length > cap);
+  return ok({
     run: run.map((t) => new Date(t)),
     missed: missed.map((t) => new Date(t)),
     missedCount: total - run.length,
     missedCountExact: window.exact,
     next: next === null ? null : new Date(next),
-  };
+    warnings: limited
+      ? [`misfire_cap ${asked} is more than ${MAX_MISFIRE_CAP}, the most slots one catch-up runs or records: ${MAX_MISFIRE_CAP} were used`]
+      : [],
+  });
 }
 
 /** Slots in (from, to]: the `want` most recent, and how many there are. */

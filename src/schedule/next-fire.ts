@@ -1,11 +1,11 @@
 // When a schedule fires next. Time is always a parameter; nothing here reads the clock.
-import { MAX_YEAR } from './civil-time';
+import { LATEST_INSTANT } from './civil-time';
 import { compiledCron, nextCronInstant } from './cron-next';
 import type { DatesSchedule, EverySchedule, FireContext, Schedule } from './types';
 
 /** No search looks further ahead than this: the Gregorian calendar repeats every 400 years. */
 const HORIZON_MS = 401 * 365.2425 * 24 * 3600 * 1000;
-const LATEST = Date.UTC(MAX_YEAR, 11, 31, 23, 59, 59, 999);
+const LATEST = LATEST_INSTANT;
 
 const datesCache = new WeakMap<DatesSchedule, number[]>();
 

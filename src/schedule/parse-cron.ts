@@ -3,6 +3,7 @@
 // (names, 0 or 7 = Sunday, `$` = last day), Quartz / Cloudflare (`?`, `L`, `W`, `5L`, `1#2`),
 // QSched and pgpro's 6-field form with seconds first.
 import { err, ok, type Result } from '../result';
+import { quote, shorten } from './quote';
 import type { CronFields } from './types';
 
 type FieldKey = 'second' | 'minute' | 'hour' | 'dayOfMonth' | 'month' | 'dayOfWeek';
@@ -80,27 +81,25 @@ class CronSyntaxError {
   constructor(readonly message: string) {}
 }
 
-/** True when `text` has the shape of a cron line: 5 or 6 fields of cron characters. */
-export function looksLikeCron(text: string): boolean {
-  const parts = text.trim().split(/\s+/);
-  return (parts.length === 5 || parts.length === 6) && parts.every((p) => /^[0-9A-Za-z*?,\-/#$]+$/.test(p));
-}
+/** How a wrong field count's error starts. */
+export const FIELD_COUNTS = 'expected 5 fields (minute hour day-of-month month day-of-week) or 6 (second first)';
 
 /** Parses a 5-field (minute first) or 6-field (second first) cron line. Never throws. */
 export function parseCron(text: string): Result<ParsedCron, string> {
   const line = text.trim();
   const parts = line.split(/\s+/).filter((p) => p.length > 0);
-  if (parts.length !== 5 && parts.length !== 6) {
+  if (parts.length === 7) {
     return err(
-      `expected 5 fields (minute hour day-of-month month day-of-week) or 6 (second first), got ${parts.length} in "${line}"`,
+      `${FIELD_COUNTS}, got 7 in ${quote(line)}: a 7th field (Quartz's year) is not supported; limit the years with the validity window (start_date, end_date)`,
     );
   }
+  if (parts.length !== 5 && parts.length !== 6) return err(`${FIELD_COUNTS}, got ${parts.length} in ${quote(line)}`);
   const defs = parts.length === 6 ? SIX : FIVE;
   const results = new Map<FieldKey, FieldResult>();
   try {
     defs.forEach((def, i) => results.set(def.key, parseField(def, parts[i] as string)));
   } catch (e) {
-    if (e instanceof CronSyntaxError) return err(`${e.message} in "${line}"`);
+    if (e instanceof CronSyntaxError) return err(`${e.message} in ${quote(line)}`);
     throw e;
   }
   const get = (key: FieldKey): FieldResult => results.get(key) as FieldResult;
@@ -127,6 +126,9 @@ export function parseCron(text: string): Result<ParsedCron, string> {
 
 const sorted = (values: Set<number>): number[] => [...values].sort((a, b) => a - b);
 
+/** A token shown unquoted (a number, a range): only cut short, `0000…0001` stays readable. */
+const shown = (token: string): string => shorten(token);
+
 function dedupePairs(pairs: Array<[number, number]>): Array<[number, number]> {
   const seen = new Map(pairs.map((p) => [p[0] * 10 + p[1], p] as const));
   return [...seen.values()].sort((a, b) => a[0] * 10 + a[1] - (b[0] * 10 + b[1]));
@@ -144,8 +146,9 @@ function parseField(def: FieldDef, text: string): FieldResult {
     warnings: [],
   };
   const items = text.split(',');
-  if (items.some((item) => item.length === 0)) throw new CronSyntaxError(`${def.label}: empty list item in "${text}"`);
-  for (const item of items) parseItem(def, item.toUpperCase(), item, result);
+  if (items.some((item) => item.length === 0)) throw new CronSyntaxError(`${def.label}: empty list item in ${quote(text)}`);
+  // ASCII only: String#toUpperCase turns "frı" (dotless i) into FRI and "ſun" (long s) into SUN.
+  for (const item of items) parseItem(def, item.replace(/[a-z]+/g, (letters) => letters.toUpperCase()), item, result);
   return result;
 }
 
@@ -158,15 +161,15 @@ function parseItem(def: FieldDef, item: string, original: string, into: FieldRes
   if (def.key === 'dayOfWeek' && parseDayOfWeekSpecial(item, original, into)) return;
 
   const slash = item.split('/');
-  if (slash.length > 2) fail(def, `"${original}" has more than one "/"`);
+  if (slash.length > 2) fail(def, `${quote(original)} has more than one "/"`);
   const [base, stepText] = slash as [string, string | undefined];
   const [baseShown, stepShown] = original.split('/') as [string, string | undefined];
   let step = 1;
   if (stepText !== undefined) {
     const size = def.max - def.min + 1;
-    if (!/^\d+$/.test(stepText)) fail(def, `step "${stepShown}" in "${original}" is not a whole number`);
+    if (!/^\d+$/.test(stepText)) fail(def, `step ${quote(stepShown)} in ${quote(original)} is not a whole number`);
     step = Number(stepText);
-    if (step < 1 || step > size) fail(def, `step ${stepShown} in "${original}" is out of range 1-${size}`);
+    if (step < 1 || step > size) fail(def, `step ${shown(stepShown ?? '')} in ${quote(original)} is out of range 1-${size}`);
   }
 
   let low: number;
@@ -176,18 +179,18 @@ function parseItem(def: FieldDef, item: string, original: string, into: FieldRes
     if (base === '?' && def.key !== 'dayOfMonth' && def.key !== 'dayOfWeek') {
       fail(def, `"?" is only allowed in day-of-month and day-of-week`);
     }
-    if (base === '?' && stepText !== undefined) fail(def, `"${original}" puts a step on "?"; use "*/${stepShown}"`);
+    if (base === '?' && stepText !== undefined) fail(def, `${quote(original)} puts a step on "?"; use ${quote(`*/${stepShown}`)}`);
     low = def.min;
     high = def.max;
     whole = true;
   } else if (base.includes('-')) {
     const bounds = base.split('-');
-    if (bounds.length !== 2 || bounds[0] === '' || bounds[1] === '') fail(def, `"${original}" is not a range like 1-5`);
+    if (bounds.length !== 2 || bounds[0] === '' || bounds[1] === '') fail(def, `${quote(original)} is not a range like 1-5`);
     low = parseValue(def, bounds[0] as string, original);
     high = parseValue(def, bounds[1] as string, original);
     if (low > high) {
       const top = def.key === 'dayOfWeek' ? 7 : def.max;
-      fail(def, `${baseShown} is a reversed range (${low} > ${high}); write ${low}-${top},${def.min}-${high}`);
+      fail(def, `${shown(baseShown)} is a reversed range (${low} > ${high}); write ${low}-${top},${def.min}-${high}`);
     }
     whole = low === def.min && high >= def.max;
   } else {
@@ -211,12 +214,12 @@ function parseValue(def: FieldDef, token: string, original: string): number {
   if (/^\d+$/.test(token)) {
     const value = Number(token);
     const top = def.key === 'dayOfWeek' ? 7 : def.max;
-    if (value < def.min || value > top) fail(def, `${token} is out of range ${def.min}-${top}`);
+    if (value < def.min || value > top) fail(def, `${shown(token)} is out of range ${def.min}-${top}`);
     return value;
   }
-  const named = def.names?.[token];
+  const named = def.names === undefined || !Object.hasOwn(def.names, token) ? undefined : def.names[token];
   if (named !== undefined) return named;
-  return fail(def, `"${original}" is not allowed; use ${def.allowed}`);
+  return fail(def, `${quote(original)} is not allowed; use ${def.allowed}`);
 }
 
 /** `L`, `$`, `L-3`, `LW`, `15W`. Returns false when the item is not one of these. */
@@ -232,18 +235,18 @@ function parseDayOfMonthSpecial(item: string, original: string, into: FieldResul
   const back = /^L-(\d+)$/.exec(item);
   if (back !== null) {
     const n = Number(back[1]);
-    if (n > 30) fail(DAY_OF_MONTH, `"${original}" counts back ${n} days; L-n takes n = 0-30`);
+    if (n > 30) fail(DAY_OF_MONTH, `${quote(original)} counts back ${shown(back[1] as string)} days; L-n takes n = 0-30`);
     into.lastDaysOfMonth.push(n);
     return true;
   }
   const nearest = /^(\d+)W$/.exec(item);
   if (nearest !== null) {
     const day = Number(nearest[1]);
-    if (day < 1 || day > 31) fail(DAY_OF_MONTH, `${nearest[1]} in "${original}" is out of range 1-31`);
+    if (day < 1 || day > 31) fail(DAY_OF_MONTH, `${shown(nearest[1] as string)} in ${quote(original)} is out of range 1-31`);
     into.nearestWeekdays.push(day);
     return true;
   }
-  if (/[LW$]/.test(item)) fail(DAY_OF_MONTH, `"${original}" is not allowed; use ${DAY_OF_MONTH.allowed}`);
+  if (/[LW$]/.test(item)) fail(DAY_OF_MONTH, `${quote(original)} is not allowed; use ${DAY_OF_MONTH.allowed}`);
   return false;
 }
 
@@ -257,10 +260,10 @@ function parseDayOfWeekSpecial(item: string, original: string, into: FieldResult
   }
   if (item.includes('#')) {
     const nth = /^([0-7]|[A-Z]{3})#(\d+)$/.exec(item);
-    if (nth === null) fail(DAY_OF_WEEK, `"${original}" is not allowed; n#k takes a weekday and k = 1-5, e.g. 1#2`);
+    if (nth === null) fail(DAY_OF_WEEK, `${quote(original)} is not allowed; n#k takes a weekday and k = 1-5, e.g. 1#2`);
     const weekday = parseValue(DAY_OF_WEEK, nth[1] as string, original) % 7;
     const k = Number(nth[2]);
-    if (k < 1 || k > 5) fail(DAY_OF_WEEK, `${nth[2]} in "${original}" is out of range 1-5 (a month has at most 5 of a weekday)`);
+    if (k < 1 || k > 5) fail(DAY_OF_WEEK, `${shown(nth[2] as string)} in ${quote(original)} is out of range 1-5 (a month has at most 5 of a weekday)`);
     into.nthDaysOfWeek.push([weekday, k]);
     return true;
   }
@@ -271,7 +274,7 @@ function parseDayOfWeekSpecial(item: string, original: string, into: FieldResult
 function unevenStepNote(def: FieldDef, token: string, step: number, values: number[]): string | null {
   const unique = [...new Set(values)].sort((a, b) => a - b);
   if (def.key === 'dayOfMonth') {
-    return `${def.label}: "${token}" starts again on the 1st of each month, so the gap across a month end is not ${step} days`;
+    return `${def.label}: ${quote(token)} starts again on the 1st of each month, so the gap across a month end is not ${step} days`;
   }
   const size = def.max - def.min + 1;
   const first = unique[0] as number;
@@ -280,5 +283,5 @@ function unevenStepNote(def: FieldDef, token: string, step: number, values: numb
   if (wrap === step) return null;
   const list = unique.length > 6 ? `${unique.slice(0, 3).join(',')},…,${lastValue}` : unique.join(',');
   const gaps = unique.length > 1 ? `${step} and ${wrap}` : `${size}`;
-  return `${def.label}: "${token}" means ${def.unit} ${list} of every ${def.cycle}, so runs are ${gaps} ${def.unit} apart: a step starts again every ${def.cycle}`;
+  return `${def.label}: ${quote(token)} means ${def.unit} ${list} of every ${def.cycle}, so runs are ${gaps} ${def.unit} apart: a step starts again every ${def.cycle}`;
 }

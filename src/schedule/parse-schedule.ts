@@ -4,9 +4,10 @@ import { err, ok, type Result } from '../result';
 import { SECOND } from './civil-time';
 import { cronNeverFires } from './cron-match';
 import { isoOf, parseInstant } from './instant';
-import { describeInterval, parseInterval } from './interval';
+import { describeInterval, mentionsIntervalUnit, parseInterval } from './interval';
 import { nextFireMs } from './next-fire';
-import { looksLikeCron, parseCron } from './parse-cron';
+import { FIELD_COUNTS, parseCron } from './parse-cron';
+import { quote, shorten } from './quote';
 import { parseRule, renderCron } from './rule';
 import { canonicalTimeZone } from './time-zone';
 import {
@@ -61,12 +62,12 @@ export function parseSchedule(input: ScheduleInput): Result<Schedule, ScheduleEr
       scheduleError(
         'invalid_timezone',
         'timezone',
-        `timezone: ${JSON.stringify(zoneText)} is not a known IANA time zone; use a name such as "UTC", "Europe/Berlin" or "America/New_York"`,
+        `timezone: ${quote(zoneText)} is not a known IANA time zone; use a name such as "UTC", "Europe/Berlin" or "America/New_York"`,
       ),
     );
   }
   if (input.dayMatch !== undefined && input.dayMatch !== 'any' && input.dayMatch !== 'all') {
-    return invalid('dayMatch', `dayMatch: ${JSON.stringify(input.dayMatch)} is not allowed; use "any" (either day field matches) or "all" (both must)`);
+    return invalid('dayMatch', `dayMatch: ${quote(input.dayMatch)} is not allowed; use "any" (either day field matches) or "all" (both must)`);
   }
 
   const window = parseWindow(input, timezone);
@@ -121,7 +122,7 @@ function parseText(value: unknown, base: Base, dayMatch: DayMatch): Result<Sched
     const rest = space < 0 ? '' : text.slice(space + 1);
     const cron = MACROS[macro];
     if (cron !== undefined || ON_START_MACROS.has(macro)) {
-      if (rest !== '') return invalid('schedule', `schedule: ${macro} takes nothing after it, got "${rest}" in "${text}"`);
+      if (rest !== '') return invalid('schedule', `schedule: ${macro} takes nothing after it, got ${quote(rest)} in ${quote(text)}`);
       if (cron === undefined) return ok({ kind: 'on_start', expression: macro, ...base });
       return cronSchedule(cron, macro, base, dayMatch);
     }
@@ -132,10 +133,14 @@ function parseText(value: unknown, base: Base, dayMatch: DayMatch): Result<Sched
       if (short !== null) return short;
       return ok({ kind: macro === '@every' ? 'every' : 'after', expression: text, intervalMs: interval.value, ...base });
     }
-    return invalid('schedule', `schedule: unknown macro "${macro}"; use ${MACRO_LIST}`);
+    return invalid('schedule', `schedule: unknown macro ${quote(macro)}; use ${MACRO_LIST}`);
   }
 
-  if (looksLikeCron(text)) {
+  // Five to seven fields are a cron line (seven: one with Quartz's year), unless the text reads
+  // as an interval ('1 day 2 hours 30 minutes') or as prose starting with "every": its error
+  // then names the cron field and token, not a missing interval unit.
+  const fieldCount = text.split(' ').length;
+  if (fieldCount >= 5 && fieldCount <= 7 && !mentionsIntervalUnit(text) && !/^every\s/i.test(text)) {
     const cron = cronSchedule(text, text, base, dayMatch);
     if (cron.ok) return cron;
     const interval = parseInterval(text, 'schedule');
@@ -148,16 +153,16 @@ function parseText(value: unknown, base: Base, dayMatch: DayMatch): Result<Sched
     const cron = parseCron(text);
     if (!cron.ok) return invalid('schedule', `schedule: ${cron.error}`);
   }
-  const hint = /^every\s/i.test(text) ? `; did you mean "@${text}"?` : '';
+  const hint = /^every\s/i.test(text) ? `; did you mean ${quote(`@${text}`)}?` : '';
   return invalid(
     'schedule',
-    `schedule: "${text}" is not a cron expression (5 or 6 fields), a macro (${MACRO_LIST}) or an interval such as '5 minutes'${hint}`,
+    `schedule: ${quote(text)} is not a cron expression (5 or 6 fields), a macro (${MACRO_LIST}) or an interval such as '5 minutes'${hint}`,
   );
 }
 
 function tooShort(ms: number, what: string, text: string): Result<never, ScheduleError> | null {
   if (ms >= MIN_INTERVAL_MS) return null;
-  return invalid('schedule', `${what}: ${ms === 0 ? 'a zero interval' : describeInterval(ms)} is shorter than 1 second, the shortest a schedule may repeat, in "${text}"`);
+  return invalid('schedule', `${what}: ${ms === 0 ? 'a zero interval' : describeInterval(ms)} is shorter than 1 second, the shortest a schedule may repeat, in ${quote(text)}`);
 }
 
 /** A bare interval: pg_cron's `N seconds` or pg_task's `repeat`, both start to start. */
@@ -169,7 +174,8 @@ function everySchedule(ms: number, text: string, base: Base): Result<Schedule, S
 
 function cronSchedule(cronText: string, expression: string, base: Base, dayMatch: DayMatch): Result<Schedule, ScheduleError> {
   const parsed = parseCron(cronText);
-  if (!parsed.ok) return invalid('schedule', parsed.error);
+  // A field's error starts with the field (`minute: …`); a wrong field count is the schedule's.
+  if (!parsed.ok) return invalid('schedule', parsed.error.startsWith(FIELD_COUNTS) ? `schedule: ${parsed.error}` : parsed.error);
   return ok({ kind: 'cron', expression, fields: parsed.value.fields, dayMatch, alsoOnStart: false, ...base });
 }
 
@@ -213,7 +219,7 @@ function parseAt(value: unknown, base: Base): Result<Schedule, ScheduleError> {
 /** Refuses schedules that can never fire: impossible dates, or nothing inside the window. */
 function checkFires(schedule: Schedule, source: Source): Result<Schedule, ScheduleError> {
   if (schedule.kind === 'cron' && cronNeverFires(schedule.fields, schedule.dayMatch)) {
-    return err(scheduleError('never_fires', source, `${source}: "${schedule.expression}" can never fire: ${impossibleDays(schedule.expression, schedule.fields, schedule.dayMatch)}`));
+    return err(scheduleError('never_fires', source, `${source}: ${quote(schedule.expression)} can never fire: ${impossibleDays(schedule.expression, schedule.fields, schedule.dayMatch)}`));
   }
   const kindsWithFixedTimes = schedule.kind === 'cron' || schedule.kind === 'dates' || schedule.kind === 'once';
   if (!kindsWithFixedTimes) return ok(schedule);
@@ -221,13 +227,13 @@ function checkFires(schedule: Schedule, source: Source): Result<Schedule, Schedu
   if (from === null) return ok(schedule);
   if (nextFireMs(schedule, from, {}) === null) {
     const window = `${schedule.start ?? 'the beginning of time'} and ${schedule.end ?? 'the end of time'}`;
-    return err(scheduleError('never_fires', source, `${source}: "${schedule.expression}" never fires between ${window}`));
+    return err(scheduleError('never_fires', source, `${source}: ${quote(schedule.expression)} never fires between ${window}`));
   }
   return ok(schedule);
 }
 
 function impossibleDays(expression: string, fields: CronFields, dayMatch: DayMatch): string {
-  const [dom, month, dow] = expression.split(' ').slice(-3);
+  const [dom, month, dow] = expression.split(' ').slice(-3).map((field) => shorten(field));
   const weekday = dayMatch === 'all' && fields.dayOfWeekRestricted ? ` that is also day-of-week ${dow}` : '';
   return `no date has day-of-month ${dom} in month ${month}${weekday}`;
 }

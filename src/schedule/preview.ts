@@ -1,7 +1,7 @@
 // The next fires of a schedule, in UTC and in its zone, with notes on anything surprising:
 // what `GET jobs` and the docs show, and how a user checks a schedule before saving it.
 import { err, ok, type Result } from '../result';
-import { formatOffset, formatUtc, formatWall } from './civil-time';
+import { LATEST_INSTANT, MAX_YEAR, formatOffset, formatUtc, formatWall } from './civil-time';
 import { wallMatches } from './cron-match';
 import { compiledCron } from './cron-next';
 import { describeInterval } from './interval';
@@ -91,15 +91,24 @@ function warningsFor(schedule: Schedule, from: number, fires: number[], count: n
     case 'once':
       break;
   }
-  if (schedule.kind !== 'on_start' && fires.length < count) {
-    warnings.push(
-      `fires ${fires.length === 0 ? 'no more' : `only ${fires.length}`} time${fires.length === 1 ? '' : 's'} in the ${PREVIEW_YEARS} years after ${formatUtc(from)}`,
-    );
-  }
+  if (schedule.kind !== 'on_start' && fires.length < count) warnings.push(fewerFires(schedule, from, fires.length));
   if (warnings.length > MAX_WARNINGS) {
     return [...warnings.slice(0, MAX_WARNINGS), `… and ${warnings.length - MAX_WARNINGS} more notes`];
   }
   return warnings;
+}
+
+/** Why the preview has fewer fires than asked: the window ended, year 9999, or 100 years. */
+function fewerFires(schedule: Schedule, from: number, n: number): string {
+  const fires = `fires ${n === 0 ? 'no more' : `only ${n}`} time${n === 1 ? '' : 's'}`;
+  const horizon = from + PREVIEW_HORIZON_MS;
+  const end = schedule.end === null ? Infinity : Date.parse(schedule.end);
+  const start = schedule.start === null ? -Infinity : Date.parse(schedule.start);
+  if (end <= from) return `${fires}: the validity window ended at ${schedule.end}, before ${formatUtc(from)}`;
+  if (end < horizon && end <= LATEST_INSTANT) return `${fires} before the validity window ends at ${schedule.end}`;
+  if (start > horizon) return `does not fire in the ${PREVIEW_YEARS} years after ${formatUtc(from)}: the validity window starts at ${schedule.start}`;
+  if (horizon > LATEST_INSTANT) return `${fires} before the end of ${MAX_YEAR}, the latest time a schedule reaches`;
+  return `${fires} in the ${PREVIEW_YEARS} years after ${formatUtc(from)}`;
 }
 
 function cronWarnings(schedule: CronSchedule): string[] {
@@ -129,8 +138,16 @@ function cronWarnings(schedule: CronSchedule): string[] {
 
 const clockText = (wall: number): string => {
   const text = formatWall(wall);
-  return text.endsWith(':00') ? text.slice(11, 16) : text.slice(11, 19);
+  const time = text.slice(text.indexOf('T') + 1);
+  return time.endsWith(':00') ? time.slice(0, 5) : time.slice(0, 8);
 };
+const dateText = (wall: number): string => {
+  const text = formatWall(wall);
+  return text.slice(0, text.indexOf('T'));
+};
+/** The clock time of `wall`, with its date when that is not the date of `sameDay`. */
+const clockOn = (wall: number, sameDay: number): string =>
+  dateText(wall) === dateText(sameDay) ? clockText(wall) : `${dateText(wall)} ${clockText(wall)}`;
 
 /** Notes on fires that a clock change moved (skipped wall time) or that fall in a repeated hour. */
 function clockChangeWarnings(schedule: CronSchedule, fires: number[]): string[] {
@@ -143,8 +160,9 @@ function clockChangeWarnings(schedule: CronSchedule, fires: number[]): string[] 
     if (!wallMatches(c, wall)) {
       const previous = offsetBefore(zone, span.start);
       const intended = t + previous;
+      // A jump can cross a date (Pacific/Apia skipped 2011-12-30): then the times say their dates.
       notes.add(
-        `${formatWall(intended).slice(0, 10)} ${clockText(intended)} does not exist in ${zone} (the clocks jump forward ${describeInterval(span.offset - previous)} at ${clockText(span.start + previous)}), so it fires at ${clockText(wall)} (${formatOffset(span.offset)})`,
+        `${dateText(intended)} ${clockText(intended)} does not exist in ${zone} (the clocks jump forward ${describeInterval(span.offset - previous)} at ${clockOn(span.start + previous, intended)}), so it fires at ${clockOn(wall, intended)} (${formatOffset(span.offset)})`,
       );
       continue;
     }
@@ -154,8 +172,8 @@ function clockChangeWarnings(schedule: CronSchedule, fires: number[]): string[] 
     const back = describeInterval(firstOffset - (wall - resolution.second));
     notes.add(
       c.allHours
-        ? `${formatWall(wall).slice(0, 10)}: the clocks go back ${back} in ${zone}; the hour field covers all 24 hours, so the schedule follows real time and fires in both occurrences of the repeated times`
-        : `${formatWall(wall).slice(0, 10)} ${clockText(wall)} occurs twice in ${zone} (the clocks go back ${back}); it fires once, at the first (${formatOffset(firstOffset)})`,
+        ? `${dateText(wall)}: the clocks go back ${back} in ${zone}; the hour field covers all 24 hours, so the schedule follows real time and fires in both occurrences of the repeated times`
+        : `${dateText(wall)} ${clockText(wall)} occurs twice in ${zone} (the clocks go back ${back}); it fires once, at the first (${formatOffset(firstOffset)})`,
     );
   }
   return [...notes];

@@ -3,6 +3,7 @@
 // day-of-week); granularity is the minute. pgpro also stores the original text as `crontab`:
 // it is read when the rule has no time fields, and ignored otherwise (pgpro writes both).
 import { err, ok, type Result } from '../result';
+import { quote } from './quote';
 import type { CronFields } from './types';
 
 export interface ParsedRule {
@@ -33,7 +34,8 @@ export function parseRule(rule: unknown): Result<ParsedRule, string> {
   const record = rule as Record<string, unknown>;
   const unknown = Object.keys(record).filter((k) => !(KEYS as readonly string[]).includes(k));
   if (unknown.length > 0) {
-    return err(`rule: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; allowed keys are ${KEYS.join(', ')}`);
+    const shown = unknown.slice(0, 5).map((k) => quote(k)).join(', ') + (unknown.length > 5 ? ` and ${unknown.length - 5} more` : '');
+    return err(`rule: unknown key${unknown.length > 1 ? 's' : ''} ${shown}; allowed keys are ${KEYS.join(', ')}`);
   }
   const values: Partial<Record<TimeKey, number[]>> = {};
   for (const key of Object.keys(RANGES) as TimeKey[]) {
@@ -44,7 +46,7 @@ export function parseRule(rule: unknown): Result<ParsedRule, string> {
   }
   const onstart = record.onstart;
   if (onstart !== undefined && onstart !== null && ![0, 1, true, false].includes(onstart as number | boolean)) {
-    return err(`rule.onstart: ${JSON.stringify(onstart)} is not allowed; use 1 (run when the scheduler starts) or 0`);
+    return err(`rule.onstart: ${quote(onstart)} is not allowed; use 1 (run when the scheduler starts) or 0`);
   }
   const onStart = onstart === 1 || onstart === true;
   const crontab = record.crontab;
@@ -85,7 +87,7 @@ function parseList(key: TimeKey, value: unknown): Result<number[], string> {
   if (list.length === 0) return err(`rule.${key}: is empty; leave the key out to mean every value`);
   for (const item of list) {
     if (typeof item !== 'number' || !Number.isInteger(item)) {
-      return err(`rule.${key}: ${JSON.stringify(item)} is not a whole number ${low}-${high}`);
+      return err(`rule.${key}: ${quote(item)} is not a whole number ${low}-${high}`);
     }
     if (item < low || item > high) return err(`rule.${key}: ${item} is out of range ${low}-${high}`);
   }

@@ -11,13 +11,18 @@ import { startLocalPostgres } from '../../scripts/local-postgres.ts';
 import { migrateDatabase } from '../../scripts/migrate.ts';
 import { freePort } from '../../scripts/ports.ts';
 import { startWsProxy } from '../../scripts/ws-proxy.ts';
+import pg from 'pg';
+import { createExecutorDatabase } from './executor-database.ts';
+import { CREATE_LOGIN_ROLES, TEST_JOB_LOGINS } from './job-logins.ts';
 import { TEST_TOKENS } from './tokens.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
+    execDatabaseUrl: string;
     wsProxy: string;
     tokens: string;
+    jobLogins: string;
   }
 }
 
@@ -28,10 +33,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await migrateDatabase(postgres.url);
   // Every compatibility pack, installed as a user would (npm run compat -- all).
   await installCompatPack(postgres.url, 'all');
+  const execDatabaseUrl = await createExecutorDatabase(postgres.url);
+  const client = new pg.Client({ connectionString: postgres.url });
+  await client.connect();
+  await client.query(CREATE_LOGIN_ROLES);
+  await client.end();
 
   project.provide('databaseUrl', postgres.url);
+  project.provide('execDatabaseUrl', execDatabaseUrl);
   project.provide('wsProxy', `127.0.0.1:${proxy.port}`);
   project.provide('tokens', JSON.stringify(TEST_TOKENS));
+  project.provide('jobLogins', JSON.stringify(TEST_JOB_LOGINS));
 
   return async () => {
     await proxy.close();

@@ -15,6 +15,8 @@ export interface DatabaseSettings {
   leaseMs: number;
   claimBatch: number;
   allowSuperuserJobs: boolean;
+  /** Runs only over a role's own login (EDGECRON_JOB_LOGINS), never with SET ROLE. */
+  requireJobLogin: boolean;
 }
 
 /** The defaults of edgecron.settings, used until the row is read (or if it was deleted). */
@@ -31,6 +33,7 @@ export const DEFAULT_DATABASE_SETTINGS: DatabaseSettings = {
   leaseMs: 30_000,
   claimBatch: 500,
   allowSuperuserJobs: true,
+  requireJobLogin: false,
 };
 
 export interface PendingWork {
@@ -84,7 +87,7 @@ export async function peekWork(db: Db, heartbeat: Heartbeat | null): Promise<Pen
            extract(epoch FROM s.poll_interval) * 1000 AS poll_ms, s.parallelism, s.timezone, s.paused,
            s.scale_to_zero, extract(epoch FROM s.sync_interval) * 1000 AS sync_ms, s.result_limit,
            extract(epoch FROM s.retention_age) * 1000 AS retention_ms, s.retention_max_runs,
-           extract(epoch FROM s.lease) * 1000 AS lease_ms, s.claim_batch, s.allow_superuser_jobs,
+           extract(epoch FROM s.lease) * 1000 AS lease_ms, s.claim_batch, s.allow_superuser_jobs, s.require_job_login,
            (SELECT next_run_at FROM edgecron.job WHERE next_run_at IS NOT NULL ORDER BY next_run_at LIMIT 1) AS next_due,
            (SELECT start_after FROM edgecron.run WHERE status = 'queued' ORDER BY start_after LIMIT 1) AS next_queued,
            EXISTS (SELECT 1 FROM edgecron.job WHERE needs_sync) AS unsynced,
@@ -109,6 +112,7 @@ export async function peekWork(db: Db, heartbeat: Heartbeat | null): Promise<Pen
         leaseMs: Math.max(1_000, toNumber(row.lease_ms)),
         claimBatch: toNumber(row.claim_batch),
         allowSuperuserJobs: row.allow_superuser_jobs === true,
+        requireJobLogin: row.require_job_login === true,
       }
     : DEFAULT_DATABASE_SETTINGS;
   return {

@@ -128,7 +128,7 @@ describe('bearer tokens', () => {
     ['an empty role', JSON.stringify({ 'secret-token-value': { role: '' } }), 'EDGECRON_TOKENS: entry 1: role: Too small: expected string to have >=1 characters'],
     ['a role that is not a string', JSON.stringify({ 'secret-token-value': { role: 7 } }), 'EDGECRON_TOKENS: entry 1: role: Invalid input: expected string, received number'],
     ['a sha256: entry that is not 64 hex digits', JSON.stringify({ 'sha256:zz': { role: 'alice' } }), 'EDGECRON_TOKENS: entry 1 (role "alice"): starts with "sha256:" but is not followed by 64 hex digits (the SHA-256 digest of the token)'],
-    ['a database that is not configured', JSON.stringify({ 'secret-token-value': { role: 'alice', databases: ['main', 'reports'] } }), 'EDGECRON_TOKENS: entry 1 (role "alice"): databases: "reports" is not a configured database (configured: main)'],
+    ['a database that is not configured', JSON.stringify({ 'secret-token-value': { role: 'alice', databases: ['main', 'reports'] } }), 'EDGECRON_TOKENS: entry 1 (role "alice"): databases: "reports" is not a configured database (configured: main, exec)'],
   ])('answers a token table with %s with 503 misconfigured, naming the problem but never a token', async (_, tokens, message) => {
     for (const [method, path] of DATA_ROUTES) {
       const response = await callWithBindings({ EDGECRON_TOKENS: tokens }, path, { method, token: 'secret-token-value' });

@@ -64,14 +64,14 @@ describe("alice and bob's jobs", () => {
       ].map((e) => [e.code, e.message]),
       dml: [
         await q(`UPDATE edgecron.job SET command = 'SELECT 0' WHERE id = $1 RETURNING id`, [bob]),
-        await q(`DELETE FROM edgecron.job WHERE id = $1 RETURNING id`, [bob]),
         await q(`UPDATE edgecron.run SET status = 'canceled' WHERE job_id = $1 RETURNING id`, [bob]),
-        await q(`DELETE FROM edgecron.run WHERE job_id = $1 RETURNING id`, [bob]),
       ],
+      deleteRuns: await q(`SELECT edgecron.delete_runs(job_id => $1) AS n`, [bob]),
       runNow: await sqlError(q(`INSERT INTO edgecron.run (job_id) VALUES ($1)`, [bob])),
     }));
     expect(attempts.functions).toEqual(Array(7).fill(['P0002', `job ${bob} not found`]));
-    expect(attempts.dml).toEqual([[], [], [], []]);
+    expect(attempts.dml).toEqual([[], []]);
+    expect(attempts.deleteRuns).toEqual([{ n: '0' }]);
     expect(attempts.runNow).toMatchObject({ code: 'P0002', message: `job ${bob} not found` });
     expect(await sql('SELECT command, enabled FROM edgecron.job WHERE id = $1', [bob])).toEqual([{ command: 'SELECT 42', enabled: true }]);
     expect(await sql('SELECT status, cancel_requested FROM edgecron.run ORDER BY id')).toEqual([
@@ -202,16 +202,18 @@ describe('what users may write', () => {
       request: await q(`INSERT INTO edgecron.run (job_id) VALUES ($1) RETURNING status, reason, owner`, [job]),
       rewrite: await sqlError(q(`UPDATE edgecron.run SET status = 'failed' WHERE job_id = $1 AND status = 'succeeded'`, [job])),
       result: await sqlError(q(`UPDATE edgecron.run SET result = '{}' WHERE job_id = $1`, [job])),
-      deleteQueued: await q(`DELETE FROM edgecron.run WHERE status = 'queued' RETURNING id`),
-      deleteFinished: await q(`DELETE FROM edgecron.run WHERE status = 'succeeded' RETURNING status`),
+      deleteDml: await sqlError(q(`DELETE FROM edgecron.run WHERE status = 'succeeded'`)),
+      deleted: await q(`SELECT edgecron.delete_runs(job_id => $1) AS n`, [job]),
+      left: await q(`SELECT status FROM edgecron.run WHERE job_id = $1`, [job]),
     }));
     expect(result).toEqual({
       fake: { code: '42501', message: 'permission denied for table run' },
       request: [{ status: 'queued', reason: 'run now', owner: ALICE }],
       rewrite: { code: '42501', message: `status: you can only cancel a run (status = 'canceled'), not set it to "failed"` },
       result: { code: '42501', message: 'permission denied for table run' },
-      deleteQueued: [],
-      deleteFinished: [{ status: 'succeeded' }],
+      deleteDml: { code: '42501', message: 'permission denied for table run' },
+      deleted: [{ n: '1' }],
+      left: [{ status: 'queued' }],
     });
   });
 

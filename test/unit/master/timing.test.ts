@@ -163,6 +163,16 @@ describe('decideDueJob', () => {
     expect(decision.runs[0]?.reason).toMatch(/3 earlier slots not recorded/);
   });
 
+  it('says in the first missed row when a misfire_cap above the bound limited the plan', () => {
+    const down = due({ schedule: '* * * * * *', misfire: 'skip', misfireCap: 50_000, nextRunAt: at('2026-11-22T04:00:00Z') });
+    const decision = decideDueJob(down, at('2026-11-22T10:00:00Z'), grace, 'UTC');
+    expect(decision.runs).toHaveLength(10_000);
+    expect(decision.runs[0]?.reason).toBe(
+      'missed while the scheduler was down or paused (misfire skip); 11601 earlier slots not recorded; misfire_cap 50000 is more than 10000, the most slots one catch-up runs or records: 10000 were used',
+    );
+    expect(decision.runs[1]?.reason).toBe('missed while the scheduler was down or paused (misfire skip)');
+  });
+
   it('skips a slot while the previous run is unfinished (overlap skip)', () => {
     const decision = decideDueJob(due({ running: 1 }), at('2026-11-22T10:16:00Z'), grace, 'UTC');
     expect(decision.runs).toEqual([expect.objectContaining({ status: 'skipped', reason: expect.stringMatching(/max_instances 1/) })]);

@@ -100,6 +100,15 @@ describe('clock change notes in the preview', () => {
     ]);
   });
 
+  it('gives the new date when the skipped time crosses a date (Apia skipped 2011-12-30)', () => {
+    const r = previewSchedule({ schedule: '0 12 * * 5', timezone: 'Pacific/Apia' }, new Date('2011-12-28T00:00:00Z'), 2);
+    expect(r.ok && r.value).toEqual({
+      fires: ['2011-12-30T22:00:00Z', '2012-01-05T22:00:00Z'],
+      local: ['2011-12-31T12:00:00+14:00', '2012-01-06T12:00:00+14:00'],
+      warnings: ['2011-12-30 12:00 does not exist in Pacific/Apia (the clocks jump forward 1 day at 00:00), so it fires at 2011-12-31 12:00 (+14:00)'],
+    });
+  });
+
   it('says a repeated wall time fires once, at its first occurrence', () => {
     const r = previewSchedule({ schedule: '45 1 * * *', timezone: 'Australia/Lord_Howe' }, new Date('2026-04-04T00:00:00Z'), 1);
     expect(r.ok && r.value.warnings).toEqual([

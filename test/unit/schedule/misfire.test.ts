@@ -1,13 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { MISFIRE_COUNT_LIMIT, planMisfire, type MisfireInput } from '../../../src/schedule';
+import { MAX_MISFIRE_CAP, MISFIRE_COUNT_LIMIT, planMisfire, type MisfireInput } from '../../../src/schedule';
 import { iso, scheduleOf } from './helpers';
 
 const at = (text: string) => new Date(text);
 
-function plan(input: Omit<MisfireInput, 'schedule'> & { schedule: Parameters<typeof scheduleOf>[0] }) {
-  const p = planMisfire({ ...input, schedule: scheduleOf(input.schedule) });
+type Input = Omit<MisfireInput, 'schedule'> & { schedule: Parameters<typeof scheduleOf>[0] };
+
+function plan(input: Input) {
+  const r = planMisfire({ ...input, schedule: scheduleOf(input.schedule) });
+  if (!r.ok) throw new Error(r.error.message);
+  const p = r.value;
   return { ...p, run: p.run.map(iso), missed: p.missed.map(iso), next: p.next && iso(p.next) };
 }
+
+const refusal = (input: Input) => {
+  const r = planMisfire({ ...input, schedule: scheduleOf(input.schedule) });
+  return r.ok ? null : r.error;
+};
 
 const hourlyDown = { schedule: '0 * * * *', lastSlot: at('2026-01-01T01:00:00Z'), now: at('2026-01-01T05:30:00Z') };
 
@@ -19,6 +28,7 @@ describe('planMisfire', () => {
       missedCount: 3,
       missedCountExact: true,
       next: '2026-01-01T06:00:00Z',
+      warnings: [],
     });
   });
 
@@ -104,5 +114,48 @@ describe('planMisfire', () => {
     const once = { schedule: { at: '2026-01-01T03:00:00Z' }, lastSlot: at('2026-01-01T00:00:00Z'), now: at('2026-01-01T05:00:00Z') };
     expect(plan(once)).toMatchObject({ run: ['2026-01-01T03:00:00Z'], missed: [], next: null });
     expect(plan({ ...once, policy: 'skip' })).toMatchObject({ run: [], missed: ['2026-01-01T03:00:00Z'], missedCount: 1, next: null });
+  });
+
+  it('keeps next on the grid of the slots it planned when an interval has no anchor', () => {
+    // Without ctx the series is anchored at the last slot, for the window and for next alike.
+    expect(plan({ schedule: '@every 10 minutes', lastSlot: at('2026-01-01T00:00:00Z'), now: at('2026-01-01T01:05:00Z') })).toMatchObject({
+      run: ['2026-01-01T01:00:00Z'],
+      missed: ['2026-01-01T00:10:00Z', '2026-01-01T00:20:00Z', '2026-01-01T00:30:00Z', '2026-01-01T00:40:00Z', '2026-01-01T00:50:00Z'],
+      next: '2026-01-01T01:10:00Z',
+    });
+    expect(plan({ schedule: '@every 10 minutes', lastSlot: at('2026-01-01T00:00:00Z'), now: at('2026-01-01T01:05:00Z'), policy: 'skip' }).next).toBe(
+      '2026-01-01T01:10:00Z',
+    );
+  });
+
+  it('works with a cap above the bound as the bound, and says so when it limited the plan', () => {
+    const secondly = { schedule: '1 second', lastSlot: at('2026-01-01T00:00:00Z'), now: at('2026-01-01T06:00:00Z'), ctx: { anchor: at('2026-01-01T00:00:00Z') } };
+    const note = `misfire_cap 50000 is more than ${MAX_MISFIRE_CAP}, the most slots one catch-up runs or records: ${MAX_MISFIRE_CAP} were used`;
+    const skipped = plan({ ...secondly, policy: 'skip', cap: 50_000 });
+    expect(skipped).toMatchObject({ missedCount: 21_600, warnings: [note] });
+    expect(skipped.missed).toHaveLength(MAX_MISFIRE_CAP);
+    const all = plan({ ...secondly, now: at('2026-01-01T04:10:00Z'), policy: 'run_all', cap: 50_000 });
+    expect(all).toMatchObject({ missedCount: 5_000, warnings: [note] });
+    expect([all.run.length, all.missed.length]).toEqual([MAX_MISFIRE_CAP, 5_000]);
+    // 4 slots: the bound changed nothing, so there is nothing to say
+    expect(plan({ ...hourlyDown, policy: 'run_all', cap: 50_000 })).toMatchObject({ missedCount: 0, warnings: [] });
+  });
+
+  it.each([
+    [Number.NaN, 'misfire_cap: NaN is not a whole number ≥ 1'],
+    [0, 'misfire_cap: 0 is not a whole number ≥ 1'],
+    [-3, 'misfire_cap: -3 is not a whole number ≥ 1'],
+    [2.5, 'misfire_cap: 2.5 is not a whole number ≥ 1'],
+    [Number.POSITIVE_INFINITY, 'misfire_cap: Infinity is not a whole number ≥ 1'],
+  ])('refuses cap %s with an error value naming it', (cap, message) => {
+    expect(refusal({ ...hourlyDown, cap })).toEqual({ code: 'invalid_schedule', field: 'misfire_cap', message });
+  });
+
+  it('refuses an unknown policy with an error value, never a TypeError', () => {
+    expect(refusal({ ...hourlyDown, policy: 'catch_up' as 'skip' })).toEqual({
+      code: 'invalid_schedule',
+      field: 'misfire',
+      message: 'misfire: "catch_up" is not a policy; use run_once (the default), skip or run_all',
+    });
   });
 });

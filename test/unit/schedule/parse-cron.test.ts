@@ -93,7 +93,23 @@ describe('cron errors name the field, the bad token and what is allowed', () => 
     ['0 0 L-31 * *', 'day-of-month: "L-31" counts back 31 days; L-n takes n = 0-30 in "0 0 L-31 * *"'],
     ['0 0 5X * *', 'day-of-month: "5X" is not allowed; use 1-31, L or $ (last day), L-n, LW, nW in "0 0 5X * *"'],
     ['* * * *', 'schedule: expected 5 fields (minute hour day-of-month month day-of-week) or 6 (second first), got 4 in "* * * *"'],
-    ['0 0 12 * * ? 2026', 'schedule: expected 5 fields (minute hour day-of-month month day-of-week) or 6 (second first), got 7 in "0 0 12 * * ? 2026"'],
+    [
+      '0 0 12 * * ? 2026',
+      `schedule: expected 5 fields (minute hour day-of-month month day-of-week) or 6 (second first), got 7 in "0 0 12 * * ? 2026": a 7th field (Quartz's year) is not supported; limit the years with the validity window (start_date, end_date)`,
+    ],
+    // seven fields with a name and no cron symbol used to read as an interval without a unit
+    [
+      '0 0 12 * * MON 2026',
+      `schedule: expected 5 fields (minute hour day-of-month month day-of-week) or 6 (second first), got 7 in "0 0 12 * * MON 2026": a 7th field (Quartz's year) is not supported; limit the years with the validity window (start_date, end_date)`,
+    ],
+    ['0 0 12 1 1 MON 2026', expect.stringContaining(`got 7 in "0 0 12 1 1 MON 2026": a 7th field (Quartz's year) is not supported`)],
+    // tokens outside cron's characters name their field, escaped where they are not printable
+    ['😀 * * * *', 'minute: "😀" is not allowed; use 0-59 in "😀 * * * *"'],
+    ['ı * * * *', 'minute: "ı" is not allowed; use 0-59 in "ı * * * *"'],
+    ['* * * * *\u0000', 'day-of-week: "*\\u0000" is not allowed; use 0-7 (0 and 7 are Sunday) or SUN-SAT, nL (last), n#k (k-th) in "* * * * *\\u0000"'],
+    ['0 9 * * mon-frı', 'day-of-week: "mon-frı" is not allowed; use 0-7 (0 and 7 are Sunday) or SUN-SAT, nL (last), n#k (k-th) in "0 9 * * mon-frı"'],
+    ['0 9 * * ſun', 'day-of-week: "ſun" is not allowed; use 0-7 (0 and 7 are Sunday) or SUN-SAT, nL (last), n#k (k-th) in "0 9 * * ſun"'],
+    ['0 0 1 ﬁve *', 'month: "ﬁve" is not allowed; use 1-12 or JAN-DEC in "0 0 1 ﬁve *"'],
   ])('%s → %s', (schedule, message) => {
     const r = parseSchedule({ schedule });
     expect(r).toEqual({ ok: false, error: { code: 'invalid_schedule', field: 'schedule', message } });

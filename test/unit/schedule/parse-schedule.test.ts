@@ -92,8 +92,34 @@ describe('parseSchedule: dates and one-shot instants', () => {
     [{ dates: ['2026-02-30T10:00:00Z'] }, 'dates', 'dates[0]: "2026-02-30T10:00:00Z" is not a calendar date'],
     [{ at: 'tomorrow' }, 'at', 'at: "tomorrow" is not an ISO 8601 date-time such as 2026-03-29T02:30:00Z (without an offset: a wall time in the time zone)'],
     [{ at: '2026-01-01T25:00:00Z' }, 'at', 'at: "2026-01-01T25:00:00Z" is not a time of day (00:00:00-23:59:59)'],
+    [
+      { at: '9999-12-31T23:30:00-05:00' },
+      'at',
+      'at: "9999-12-31T23:30:00-05:00" is +010000-01-01T04:30:00Z in UTC, which is after 9999-12-31T23:59:59.999Z, the latest instant a schedule may use',
+    ],
+    [
+      { at: '9999-12-31T23:30', timezone: 'America/New_York' },
+      'at',
+      'at: "9999-12-31T23:30" is +010000-01-01T04:30:00Z in UTC, which is after 9999-12-31T23:59:59.999Z, the latest instant a schedule may use',
+    ],
+    [
+      { dates: ['0001-01-01T00:00:00+05:00'] },
+      'dates',
+      'dates[0]: "0001-01-01T00:00:00+05:00" is 0000-12-31T19:00:00Z in UTC, which is before 0001-01-01T00:00:00Z, the earliest instant a schedule may use',
+    ],
+    [{ at: new Date('+010000-01-01T00:00:00Z') }, 'at', 'at: +010000-01-01T00:00:00Z is after 9999-12-31T23:59:59.999Z, the latest instant a schedule may use'],
+    [
+      { schedule: '@daily', end: '9999-12-31T23:00:00-02:00' },
+      'end',
+      'end: "9999-12-31T23:00:00-02:00" is +010000-01-01T01:00:00Z in UTC, which is after 9999-12-31T23:59:59.999Z, the latest instant a schedule may use',
+    ],
   ])('refuses %j', (input, field, message) => {
     expect(error(input)).toEqual({ code: 'invalid_schedule', field, message });
+  });
+
+  it('accepts the last instant of 9999 and the first of year 1', () => {
+    expect(parsed({ at: '9999-12-31T23:59:59.999Z' })).toMatchObject({ at: '9999-12-31T23:59:59.999Z' });
+    expect(parsed({ at: '0001-01-01T00:00:00Z', start: '0001-01-01T00:00:00Z' })).toMatchObject({ at: '0001-01-01T00:00:00Z' });
   });
 });
 
@@ -147,6 +173,43 @@ describe('parseSchedule: refusals', () => {
 
   it('refuses an unknown dayMatch', () => {
     expect(error({ schedule: '@daily', dayMatch: 'some' as 'any' })?.field).toBe('dayMatch');
+  });
+
+  it('reads text with as many fields as a cron line as an interval when it has units', () => {
+    expect(parsed({ schedule: '1 day 2 hours 30 minutes' })).toMatchObject({ kind: 'every', intervalMs: 26.5 * 3_600_000 });
+    expect(parsed({ schedule: '2w 3d 4h 5m 6s' })).toMatchObject({ kind: 'every' });
+    expect(error({ schedule: '1 month 2 days 3 hours' })?.message).toBe(
+      `schedule: "month" has no fixed length; use days or weeks, or a cron expression such as '0 0 1 * *' for monthly in "1 month 2 days 3 hours"`,
+    );
+    expect(error({ schedule: '1 hour 30 minutes 10 seconds ago' })?.message).toBe(
+      'schedule: is negative; an interval here must be zero or more in "1 hour 30 minutes 10 seconds ago"',
+    );
+    // cron's MON and 15W are not months and weeks
+    expect(parsed({ schedule: '0 0 1 1 MON' }).kind).toBe('cron');
+    expect(parsed({ schedule: '0 0 15W,1W * *' }).kind).toBe('cron');
+  });
+
+  it('gives prose starting with "every" the @every hint, whatever its length', () => {
+    expect(error({ schedule: 'every 5 minutes on the hour' })?.message).toMatch(/; did you mean "@every 5 minutes on the hour"\?$/);
+  });
+
+  it.each([
+    ['schedule', { schedule: '61,'.repeat(5000) + '1 * * * *' }, `minute: 61 is out of range 0-59 in "${'61,'.repeat(33)}6…"`],
+    ['schedule', { schedule: 'x'.repeat(10_000) }, `schedule: "${'x'.repeat(100)}…" is not a cron expression`],
+    ['schedule', { schedule: '1'.repeat(10_000) }, `in "${'1'.repeat(100)}…"`],
+    ['schedule', { schedule: `@every ${'x'.repeat(10_000)}` }, `@every: "${'x'.repeat(100)}…" is not a number followed by a unit`],
+    ['schedule', { schedule: `@${'x'.repeat(10_000)}` }, `schedule: unknown macro "@${'x'.repeat(99)}…"`],
+    ['schedule', { schedule: `0 0 ${'30,'.repeat(3000)}30 2 *` }, `schedule: "0 0 ${'30,'.repeat(32)}…" can never fire`],
+    ['timezone', { schedule: '@daily', timezone: 'x'.repeat(10_000) }, `timezone: "${'x'.repeat(100)}…" is not a known IANA time zone`],
+    ['at', { at: '2'.repeat(10_000) }, `at: "${'2'.repeat(100)}…" is not an ISO 8601 date-time`],
+    ['rule', { rule: { ['k'.repeat(10_000)]: 1 } }, `rule: unknown key "${'k'.repeat(100)}…"`],
+    ['rule', { rule: { hours: ['h'.repeat(10_000)] } }, `rule.hours: "${'h'.repeat(100)}…" is not a whole number 0-23`],
+    // cut before a surrogate pair, never through it
+    ['schedule', { schedule: `a${'😀'.repeat(60)} * * * *` }, `minute: "a${'😀'.repeat(49)}…" is not allowed`],
+  ])('quotes at most 100 characters of a long %s in its message', (_field, input, start) => {
+    const message = error(input as ScheduleInput)?.message ?? '';
+    expect(message.startsWith(start) || message.includes(start)).toBe(true);
+    expect(message.length).toBeLessThan(400);
   });
 
   it('never throws on input of the wrong type', () => {

@@ -63,6 +63,37 @@ describe('previewSchedule', () => {
     });
   });
 
+  it('says when the validity window is what limits the fires', () => {
+    expect(preview({ schedule: '0 0 * * *', end: '2026-01-03T00:00:00Z' }, '2026-01-01T00:00:00Z', 5)).toMatchObject({
+      fires: ['2026-01-02T00:00:00Z', '2026-01-03T00:00:00Z'],
+      warnings: ['fires only 2 times before the validity window ends at 2026-01-03T00:00:00Z'],
+    });
+    expect(preview({ schedule: '0 0 * * *', end: '2025-12-01T00:00:00Z' }, '2026-01-01T00:00:00Z', 5)).toMatchObject({
+      fires: [],
+      warnings: ['fires no more times: the validity window ended at 2025-12-01T00:00:00Z, before 2026-01-01T00:00:00Z'],
+    });
+    expect(preview({ schedule: '0 0 * * *', start: '2200-01-01T00:00:00Z' }, '2026-01-01T00:00:00Z', 5)).toMatchObject({
+      fires: [],
+      warnings: ['does not fire in the 100 years after 2026-01-01T00:00:00Z: the validity window starts at 2200-01-01T00:00:00Z'],
+    });
+  });
+
+  it('says when the end of year 9999 is what limits the fires', () => {
+    const { fires, warnings } = preview({ schedule: '@yearly' }, '9990-06-01T00:00:00Z', 20);
+    expect([fires.length, fires.at(-1), warnings]).toEqual([9, '9999-01-01T00:00:00Z', ['fires only 9 times before the end of 9999, the latest time a schedule reaches']]);
+  });
+
+  it('writes a local time past 9999 with an ISO 8601 extended year', () => {
+    expect(preview({ schedule: '0 0 1 1 *', timezone: 'Asia/Tokyo' }, '9999-06-01T00:00:00Z', 1)).toMatchObject({
+      fires: ['9999-12-31T15:00:00Z'],
+      local: ['+010000-01-01T00:00:00+09:00'],
+    });
+    expect(preview({ at: '9999-12-31T23:30:00Z', timezone: 'Asia/Tokyo' }, '9999-12-31T00:00:00Z', 1)).toMatchObject({
+      fires: ['9999-12-31T23:30:00Z'],
+      local: ['+010000-01-01T08:30:00+09:00'],
+    });
+  });
+
   it('notes that a pgpro rule with onstart also runs at start', () => {
     expect(preview({ rule: { minutes: [0], hours: [3], onstart: 1 } }, '2026-01-01T00:00:00Z', 1)).toEqual({
       fires: ['2026-01-01T03:00:00Z'],

@@ -7,7 +7,8 @@ import { DAY, MINUTE, dayMatches, field, field0, model, scan, single, wallMatche
 // generator expands each field itself, days are matched with JavaScript's own Date, and time
 // zones are read straight from Intl. For every case, the engine's fires inside a window must be
 // exactly the instants a brute-force scan of the window finds: so every fire matches, fires
-// strictly increase, and no matching instant between two fires is skipped.
+// strictly increase, and no matching instant between two fires is skipped. Instants range over
+// 1900-2200: before 1970 they are negative numbers, after 2038 they leave 32 bits.
 
 /** The engine: chained nextFire from `from` while ≤ `to`. */
 function engine(schedule: Schedule, from: number, to: number): number[] {
@@ -36,13 +37,15 @@ function check(m: Model, zone: string, from: number, to: number, step: number, a
 }
 
 const instant = (from: number, to: number, unit: number) => fc.integer({ min: from / unit, max: to / unit }).map((n) => n * unit);
+const EARLIEST = Date.UTC(1900, 0, 1);
+const LATEST = Date.UTC(2200, 0, 1);
 const anyMinute = fc.oneof({ arbitrary: field(0, 59, { starWeight: 2 }), weight: 1 });
 const anyHour = field(0, 23, { starWeight: 2 });
 
 describe('generated cron expressions match a brute-force scan', { timeout: 60_000 }, () => {
   it('5 fields in UTC, every minute of 3 days', () => {
     fc.assert(
-      fc.property(model({ minutes: anyMinute, hours: anyHour }), instant(Date.UTC(2020, 0, 1), Date.UTC(2030, 0, 1), 1000), fc.boolean(), (m, from, all) => {
+      fc.property(model({ minutes: anyMinute, hours: anyHour }), instant(EARLIEST, LATEST, 1000), fc.boolean(), (m, from, all) => {
         check(m, 'UTC', from, from + 3 * DAY, MINUTE, all);
       }),
       { numRuns: 150 },
@@ -51,7 +54,7 @@ describe('generated cron expressions match a brute-force scan', { timeout: 60_00
 
   it('day fields (L, $, W, LW, nL, n#k, months) in UTC, one time a day for 2 years', () => {
     fc.assert(
-      fc.property(model({ minutes: single(0, 59), hours: single(0, 23), dayStarWeight: 1 }), instant(Date.UTC(2020, 0, 1), Date.UTC(2030, 0, 1), DAY), fc.boolean(), (m, day, all) => {
+      fc.property(model({ minutes: single(0, 59), hours: single(0, 23), dayStarWeight: 1 }), instant(EARLIEST, LATEST, DAY), fc.boolean(), (m, day, all) => {
         const time = [...m.hours.values][0]! * 3_600_000 + [...m.minutes.values][0]! * MINUTE;
         const parsed = parseSchedule({ schedule: m.text, dayMatch: all ? 'all' : 'any' });
         if (!parsed.ok) return check(m, 'UTC', day, day, DAY, all);
@@ -68,7 +71,7 @@ describe('generated cron expressions match a brute-force scan', { timeout: 60_00
     fc.assert(
       fc.property(
         model({ seconds: field(0, 59), minutes: field(0, 59, { starWeight: 3 }), hours: field(0, 23, { starWeight: 4 }), dayStarWeight: 6 }),
-        instant(Date.UTC(2020, 0, 1), Date.UTC(2030, 0, 1), 1),
+        instant(EARLIEST, LATEST, 1),
         (m, from) => check(m, 'UTC', from, from + 2 * 3_600_000, 1000),
       ),
       { numRuns: 40 },
@@ -84,9 +87,20 @@ describe('generated cron expressions match a brute-force scan', { timeout: 60_00
     ['Australia/Lord_Howe', '2026-04-04T15:00:00Z'],
     ['Pacific/Chatham', '2026-09-26T14:00:00Z'],
     ['Pacific/Chatham', '2026-04-04T14:00:00Z'],
+    // before 1970: negative instants and wall times
+    ['America/New_York', '1969-04-27T07:00:00Z'],
+    ['America/New_York', '1969-10-26T06:00:00Z'],
+    ['Europe/London', '1968-02-18T02:00:00Z'],
+    ['Europe/Berlin', '1947-05-11T01:00:00Z'], // +02:00 → +03:00 (double summer time)
+    ['Europe/Berlin', '1947-06-29T00:00:00Z'],
+    ['America/Sao_Paulo', '1965-03-31T02:00:00Z'],
+    // a whole day skipped, and the rules projected far ahead
+    ['Pacific/Apia', '2011-12-30T10:00:00Z'],
+    ['America/New_York', '2150-03-08T07:00:00Z'],
+    ['Australia/Lord_Howe', '2150-04-04T15:00:00Z'],
   ];
 
-  it('5 fields across clock changes in New York, Berlin, Lord Howe and Chatham, every minute of 3 days', () => {
+  it('5 fields across clock changes in New York, Berlin, London, São Paulo, Lord Howe, Chatham and Apia, every minute of 3 days', () => {
     fc.assert(
       fc.property(
         model({
@@ -102,7 +116,27 @@ describe('generated cron expressions match a brute-force scan', { timeout: 60_00
           check(m, zone, from, from + 3 * DAY, MINUTE);
         },
       ),
-      { numRuns: 80 },
+      { numRuns: 120 },
+    );
+  });
+
+  it('6 fields with seconds across the same clock changes, every second of an hour', () => {
+    fc.assert(
+      fc.property(
+        model({
+          seconds: field(0, 59, { starWeight: 1 }),
+          minutes: field(0, 59, { starWeight: 3 }),
+          hours: fc.oneof(field(0, 23, { starWeight: 4 }), fc.constantFrom(1, 2, 3).map((h) => field0(String(h), [h]))),
+          dayStarWeight: 8,
+        }),
+        fc.constantFrom(...changes),
+        fc.integer({ min: 0, max: 60 * 60 }),
+        (m, [zone, change], secondsBefore) => {
+          const from = Date.parse(change) - secondsBefore * 1000 - 300;
+          check(m, zone, from, from + 3_600_000, 1000);
+        },
+      ),
+      { numRuns: 30 },
     );
   });
 });

@@ -54,11 +54,24 @@ describe('POST /v1/schedule/preview', () => {
     });
   });
 
+  it('names at most five unknown keys, each cut short', async () => {
+    const body = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`${i}${'k'.repeat(10_000)}`, 1]));
+    const { status, body: answer } = await post({ schedule: '@daily', ...body });
+    expect(status).toBe(400);
+    const message = (answer as { error: { message: string } }).error.message;
+    expect(message).toMatch(/^body: unknown keys "0k+…", "1k+…", "2k+…", "3k+…", "4k+…" and 15 more; allowed keys are /);
+    expect(message.length).toBeLessThan(700);
+  });
+
   it('answers 400 for malformed JSON, a bad count and a bad from', async () => {
     expect(await post('{"schedule": ')).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
     expect(await post({ schedule: '@daily', count: 1001 })).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', details: [{ path: 'count' }] } } });
     expect(await post({ schedule: '@daily', count: 0 })).toMatchObject({ status: 400 });
     expect(await post({ schedule: '@daily', from: 'yesterday' })).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
+    expect(await post({ schedule: '@daily', from: '9999-12-31T23:30:00-05:00' })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_request', message: expect.stringMatching(/^from: .* is after 9999-12-31T23:59:59.999Z, the latest instant a schedule may use$/) } },
+    });
     expect(await post([1, 2])).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
   });
 
