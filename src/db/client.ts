@@ -14,11 +14,36 @@ export interface PoolOptions {
   max: number;
   /** Where connection errors go; they must never be left unhandled (they crash the isolate). */
   onError: (message: string) => void;
+  /** Shown in pg_stat_activity (sent at connect, so it costs no round trip). */
+  applicationName?: string;
+  /** Server-side limits for every session of the pool, sent at connect (see SessionLimits). */
+  limits?: SessionLimits;
+}
+
+/**
+ * Limits for the sessions of a pool, in milliseconds, set as startup parameters so they hold
+ * from the first statement at no extra round trip (a direct connection, which edgecron needs
+ * anyway for SET ROLE, accepts them; a transaction-mode pooler may refuse them).
+ */
+export interface SessionLimits {
+  /** statement_timeout: a statement still running after this is canceled by the server. */
+  statementMs: number;
+  /** lock_timeout: a statement waiting this long for a lock fails (SQLSTATE 55P03). */
+  lockMs: number;
+  /** idle_in_transaction_session_timeout: a transaction left open this long is ended by the server. */
+  idleInTransactionMs: number;
+  /** The driver's own limit, for a connection that went silent (the server cannot enforce it then). */
+  queryMs: number;
 }
 
 let configuredProxy: string | undefined;
+let socketGuarded = false;
 
 function configureDriver(wsProxy: string | undefined): void {
+  if (!socketGuarded && typeof WebSocket === 'function') {
+    neonConfig.webSocketConstructor = closedSendDropping(WebSocket);
+    socketGuarded = true;
+  }
   if (wsProxy === undefined || configuredProxy === wsProxy) return;
   // neonConfig is global to the isolate; a deployment points all databases at one kind of host.
   neonConfig.wsProxy = (host, port) => `${wsProxy}/v1?address=${host}:${port}`;
@@ -28,17 +53,50 @@ function configureDriver(wsProxy: string | undefined): void {
   configuredProxy = wsProxy;
 }
 
+/**
+ * The platform's WebSocket, except that a write to one that is closing or closed is dropped.
+ * The driver coalesces writes and sends them from a timer: when the server has just ended the
+ * connection (a terminated backend, a restart), that send throws from the timer, where nothing
+ * can catch it. The write belonged to a query that fails with the connection anyway.
+ */
+function closedSendDropping(Base: typeof WebSocket): typeof WebSocket {
+  return class extends Base {
+    override send(data: Parameters<WebSocket['send']>[0]): void {
+      if (this.readyState === Base.CLOSING || this.readyState === Base.CLOSED) return;
+      super.send(data);
+    }
+  };
+}
+
 export function createPool(options: PoolOptions): Pool {
   configureDriver(options.wsProxy);
+  const limits = options.limits;
   const pool = new Pool({
     connectionString: options.url,
     max: options.max,
     idleTimeoutMillis: 60_000,
     connectionTimeoutMillis: 15_000,
+    ...(options.applicationName !== undefined ? { application_name: options.applicationName } : {}),
+    ...(limits
+      ? {
+          statement_timeout: limits.statementMs,
+          lock_timeout: limits.lockMs,
+          idle_in_transaction_session_timeout: limits.idleInTransactionMs,
+          query_timeout: limits.queryMs,
+        }
+      : {}),
   });
   // An idle client whose connection drops (server restart, proxy gone, Neon suspend) emits
   // here; the next checkout simply opens a new connection.
   pool.on('error', (e: Error) => options.onError(`idle connection closed: ${e.message}`));
+  // The pool removes its own listener from a client it hands out, so a connection that ends
+  // while checked out (mid-transaction, or between two statements of one) would emit 'error'
+  // to nobody, which crashes the isolate. Every checkout (pool.query, connect(), drizzle's
+  // transactions, withClient) gets this one while it is held; its query is rejected instead,
+  // and the pool discards the client when it comes back (it is no longer queryable).
+  const checkedOut = (e: Error) => options.onError(`connection closed: ${e.message}`);
+  pool.on('acquire', (client: PoolClient) => client.on('error', checkedOut));
+  pool.on('release', (_error: unknown, client: PoolClient) => client.removeListener('error', checkedOut));
   return pool;
 }
 
@@ -50,26 +108,24 @@ export function loginUrl(url: string, role: string, password: string): string {
   return parsed.toString();
 }
 
+/**
+ * drizzle over the pool. Its transactions run through withClient: a connection whose
+ * transaction failed is closed (the server rolls back), never handed to the next caller.
+ */
 export function createDb(pool: Pool): Db {
-  return drizzle({ client: pool, schema });
+  const db = drizzle({ client: pool, schema });
+  const transaction: Db['transaction'] = (work, config) =>
+    withClient(pool, (client) => drizzle({ client, schema }).transaction(work, config));
+  return Object.assign(db, { transaction });
 }
 
 /**
- * Checks out a client with an error listener attached for as long as it is held, so a
- * connection that closes mid-query rejects that query instead of crashing the isolate.
+ * Checks out a client for `use` (the pool's per-checkout error listener guards it: see
+ * createPool) and gives it back, or closes it if anything failed while it was held.
  */
-export async function withClient<T>(
-  pool: Pool,
-  onError: (message: string) => void,
-  use: (client: PoolClient) => Promise<T>,
-): Promise<T> {
+export async function withClient<T>(pool: Pool, use: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken = false;
-  const listener = (e: Error) => {
-    broken = true;
-    onError(`connection closed: ${e.message}`);
-  };
-  client.on('error', listener);
   try {
     return await use(client);
   } catch (e) {
@@ -77,7 +133,6 @@ export async function withClient<T>(
     broken = true;
     throw e;
   } finally {
-    client.removeListener('error', listener);
     client.release(broken);
   }
 }

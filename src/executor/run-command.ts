@@ -87,7 +87,7 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
     return report;
   }
   try {
-    await withClient(connection.pool, deps.log, async (client) => {
+    await withClient(connection.pool, async (client) => {
       // A login session already is the role; the executor's session switches to it.
       const session = await client.query<{ pid: number; superuser: boolean | null; user: string }>(
         `SELECT set_config('application_name', $1, false),

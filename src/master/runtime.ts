@@ -18,14 +18,14 @@ import {
 import { DEFAULT_DATABASE_SETTINGS, nextWork, peekWork, type DatabaseSettings } from '../db/queries/peek-work';
 import { markRunsStarted } from '../db/queries/record-run';
 import { releaseDependents } from '../db/queries/release-dependents';
-import { loadChangedJobs, saveJobTimings } from '../db/queries/sync-jobs';
-import { toNullableDate, toNumber } from '../db/queries/rows';
+import { syncChangedJobs } from '../db/queries/sync-jobs';
+import { toDateArray, toNullableDate, toNumber } from '../db/queries/rows';
 import type { DatabaseConfig } from '../env';
 import { Execution, executeRun, type ExecutionReport, type ExecutorDeps, type JobConnection } from '../executor/run-command';
 import { planFinish, type FinishPlan } from './finish-plan';
 import { scheduleOf } from './job-schedule';
 import { BatchWriter } from './batch-writer';
-import { decideDueJob, nextWakeAt, timingForChangedJob } from './timing';
+import { decideDueJob, nextWakeAt, timingForChangedJob, type ChangedJob } from './timing';
 
 /** How far ahead of a slot its run is claimed and its session prepared. */
 export const LOOKAHEAD_MS = 500;
@@ -36,6 +36,17 @@ const PURGE_EVERY_MS = 60_000;
 const MAX_CLAIM_BATCHES_PER_TICK = 40;
 /** Connections for claiming, dispatching and recording: runs ending together record at once. */
 const CONTROL_CONNECTIONS = 10;
+/**
+ * Limits of the bookkeeping sessions. Ticks run one at a time, so a statement that hangs (a
+ * lock held by a migration or a user, a server that stopped answering) would hold up every
+ * later tick and wake and leave no alarm set: with these it fails within seconds, the tick
+ * is retried, and everyone else's jobs go on. The master's own statements take milliseconds
+ * (a claim of 500 jobs, a purge batch of 1,000 rows), so 10 s leaves a wide margin. Jobs run
+ * on the other pool, which has none of these (their limit is max_run_time).
+ */
+const CONTROL_LIMITS = { statementMs: 10_000, lockMs: 3_000, idleInTransactionMs: 60_000, queryMs: 15_000 };
+/** A due job that could not be claimed (its row is locked) is tried again this soon, not at once. */
+const LOCKED_RETRY_MS = 250;
 /** Run starts or ends written in one statement at most. */
 const WRITE_BATCH = 500;
 
@@ -99,6 +110,7 @@ export class MasterRuntime {
   #lastTickAt: Date | null = null;
   #lagMs = 0;
   #nextDue: Date | null | undefined;
+  readonly #onBroken = (jobId: number, reason: string): void => this.#log(`job ${jobId} is broken: ${reason}`);
 
   constructor(options: RuntimeOptions) {
     this.#database = options.database;
@@ -107,19 +119,32 @@ export class MasterRuntime {
     // Bookkeeping has its own connections, so jobs holding every job connection never stop
     // the master from claiming, recording or cancelling. The job pool's size is a ceiling;
     // the database's `parallelism` setting is enforced by dispatch.
-    this.#controlPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: CONTROL_CONNECTIONS, onError: this.#log });
+    this.#controlPool = createPool({
+      url: options.database.url,
+      wsProxy: options.wsProxy,
+      max: CONTROL_CONNECTIONS,
+      onError: this.#log,
+      // How a DBA (and a test) tells the master's sessions from its jobs' in pg_stat_activity.
+      applicationName: `edgecron ${options.database.name} master`,
+      limits: CONTROL_LIMITS,
+    });
     this.#jobPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: 1000, onError: this.#log });
     this.#wsProxy = options.wsProxy;
     this.#db = createDb(this.#controlPool);
     this.#ends = new BatchWriter({
       maxBatch: WRITE_BATCH,
       write: async (ends) => {
+        // A run's start is written without waiting for it; while that write holds the run's
+        // row, this one would skip the run (SKIP LOCKED) and leave its end for later.
+        await this.#starts.busy;
         const reports = new Map(ends);
-        await finishRuns(
+        const { deferred } = await finishRuns(
           this.#db,
           ends.map(([runId, report]) => toRunEnd(runId, report)),
           (job, run) => this.#planFinish(job, run, reports.get(run.runId)!),
+          this.#onBroken,
         );
+        return deferred;
       },
       onError: (e, count) => this.#log(`could not record ${count} run end(s) yet: ${message(e)}`),
     });
@@ -180,6 +205,7 @@ export class MasterRuntime {
     const s = work.settings;
 
     let { nextDue, nextQueued } = work;
+    let wakeForDue: Date | null = null;
     if (this.#ends.size > 0) await this.#ends.flush();
     if (!this.#startupRunsQueued) await this.#queueStartupRuns();
     if (work.waiting) await releaseDependents(this.#db);
@@ -198,15 +224,18 @@ export class MasterRuntime {
     if (!s.paused) {
       const horizon = new Date(now.getTime() + LOOKAHEAD_MS);
       let claimed = 0;
+      let backlog = false;
       if (nextDue !== null && nextDue <= horizon) {
         for (let batch = 0; batch < MAX_CLAIM_BATCHES_PER_TICK; batch++) {
           const count = await claimDueRuns(this.#db, {
             horizon,
             limit: s.claimBatch,
             decide: (job) => decideDueJob(job, now, MISFIRE_GRACE_MS, s.timezone),
+            onBroken: this.#onBroken,
           });
           claimed += count;
-          if (count < s.claimBatch) break;
+          backlog = count === s.claimBatch;
+          if (!backlog) break;
         }
       }
       if (claimed > 0 || (nextQueued !== null && nextQueued <= horizon)) {
@@ -214,17 +243,24 @@ export class MasterRuntime {
         await this.#dispatch(now);
       }
       if (claimed > 0) ({ nextDue, nextQueued } = await nextWork(this.#db));
+      // Still due after a claim that was not cut short: its row is locked (by a user, or by
+      // another master's claim). Waking at once would spin for as long as the lock is held.
+      if (nextDue !== null && nextDue <= horizon && !backlog) {
+        wakeForDue = new Date(now.getTime() + LOOKAHEAD_MS + Math.min(LOCKED_RETRY_MS, s.pollIntervalMs));
+      }
     }
     if (now.getTime() - this.#lastPurgeAt >= PURGE_EVERY_MS) {
       this.#lastPurgeAt = now.getTime();
       await purgeHistory(this.#db, { maxAgeMs: s.retentionAgeMs, maxRuns: s.retentionMaxRuns, batch: 1_000 });
     }
+    // Ends deferred because this tick (its sync, claim or lease renewal) held their rows.
+    if (this.#ends.size > 0) await this.#ends.flush();
 
     this.#nextDue = nextDue;
     // Queued runs whose time has come but that wait for a free slot are started when a run
     // ends; only those waiting for a later time (retries) set the alarm.
     const waitingUntil = nextQueued !== null && nextQueued > now ? nextQueued : null;
-    const earliest = [s.paused ? null : nextDue, s.paused ? null : waitingUntil]
+    const earliest = [s.paused ? null : (wakeForDue ?? nextDue), s.paused ? null : waitingUntil]
       .filter((d): d is Date => d !== null)
       .sort((a, b) => a.getTime() - b.getTime())[0];
     const idleMs = s.scaleToZero && this.#executions.size === 0 ? s.syncIntervalMs : s.pollIntervalMs;
@@ -244,33 +280,17 @@ export class MasterRuntime {
   }
 
   async #syncChangedJobs(now: Date): Promise<void> {
-    for (;;) {
-      const jobs = await loadChangedJobs(this.#db, this.#settings.claimBatch);
-      if (jobs.length === 0) return;
-      await saveJobTimings(this.#db, jobs.map((job) => timingForChangedJob(job, now, this.#settings.timezone)));
-      if (jobs.length < this.#settings.claimBatch) return;
-    }
+    const limit = this.#settings.claimBatch;
+    const compute = (job: ChangedJob) => timingForChangedJob(job, now, this.#settings.timezone);
+    // A full batch means more may wait (rows locked by others are skipped, not counted).
+    let looked: number;
+    do looked = await syncChangedJobs(this.#db, { limit, compute, onBroken: this.#onBroken });
+    while (looked === limit);
   }
 
   async #queueStartupRuns(): Promise<void> {
     const rows = await loadStartupJobs(this.#db);
-    const ids = rows
-      .filter((r) => {
-        const parsed = scheduleOf(
-          {
-            schedule: (r.schedule as string | null) ?? null,
-            rule: r.rule ?? null,
-            dates: (r.dates as Array<Date | string> | null) ?? null,
-            timezone: (r.timezone as string | null) ?? null,
-            dayMatch: (r.day_match as 'any' | 'all' | null) ?? null,
-            startAt: toNullableDate(r.start_at),
-            endAt: toNullableDate(r.end_at),
-          },
-          this.#settings.timezone,
-        );
-        return parsed?.ok === true && (parsed.value.kind === 'on_start' || (parsed.value.kind === 'cron' && parsed.value.alsoOnStart));
-      })
-      .map((r) => toNumber(r.id));
+    const ids = rows.filter((r) => firesOnStart(r, this.#settings.timezone)).map((r) => toNumber(r.id));
     await queueStartupRuns(this.#db, ids);
     this.#startupRunsQueued = true;
   }
@@ -396,6 +416,7 @@ export class MasterRuntime {
   async #reclaimLostRuns(): Promise<void> {
     for (const { runId, backendPid } of await findLostRuns(this.#db, this.#database.name)) {
       if (this.#executions.has(runId)) continue; // ours and still executing: its lease is renewed
+      if (this.#ends.has(runId)) continue; // ours and ended: its end waits for a row someone holds
       if (backendPid !== null) await signalBackend(this.#db, backendPid, 'terminate');
       const report: ExecutionReport = {
         status: 'lost',
@@ -414,6 +435,27 @@ export class MasterRuntime {
       };
       await this.#ends.add(runId, report);
     }
+  }
+}
+
+/** Whether a job fires when a master starts serving the database (`@reboot`, `onstart`). */
+function firesOnStart(r: Record<string, unknown>, defaultZone: string): boolean {
+  try {
+    const parsed = scheduleOf(
+      {
+        schedule: (r.schedule as string | null) ?? null,
+        rule: r.rule ?? null,
+        dates: toDateArray(r.dates, 'dates'),
+        timezone: (r.timezone as string | null) ?? null,
+        dayMatch: (r.day_match as 'any' | 'all' | null) ?? null,
+        startAt: toNullableDate(r.start_at, 'start_at'),
+        endAt: toNullableDate(r.end_at, 'end_at'),
+      },
+      defaultZone,
+    );
+    return parsed?.ok === true && (parsed.value.kind === 'on_start' || (parsed.value.kind === 'cron' && parsed.value.alsoOnStart));
+  } catch {
+    return false; // a row the scheduler cannot read: the sync breaks that job, with the reason
   }
 }
 

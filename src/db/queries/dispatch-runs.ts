@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { toDate, toNullableNumber, toNumber } from './rows';
+import { parseTimestamp, toNullableNumber, toNumber } from './rows';
 
 /** A run this master has taken to execute, with the job definition it runs. */
 export interface StartedRun {
@@ -88,8 +88,10 @@ export async function dispatchRuns(
       runId: toNumber(r.id),
       jobId: toNumber(r.job_id),
       attempt: toNumber(r.attempt),
-      scheduledFor: toDate(r.scheduled_for),
-      startAfter: toDate(r.start_after),
+      // Never throws: these runs are marked running already. A time the scheduler cannot use
+      // (SQL can write anything a timestamptz holds) means at once.
+      scheduledFor: parseTimestamp(r.scheduled_for) ?? new Date(0),
+      startAfter: parseTimestamp(r.start_after) ?? new Date(0),
       owner: String(r.owner),
       role: String(r.role),
       commands: (r.commands as string[] | null) ?? [String(r.command)],

@@ -4,11 +4,15 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { toNumber } from './rows';
 
-/** Extends the lease of every run this master is executing. */
+/**
+ * Extends the lease of every run this master is executing. A run whose row a user holds
+ * locked (she may lock her own runs) is skipped, not waited for: only her run's lease runs out.
+ */
 export async function renewLeases(db: Db, masterId: string, leaseMs: number): Promise<void> {
   await db.execute(sql`
     UPDATE edgecron.run SET lease_until = now() + ${leaseMs} * interval '1 millisecond'
-     WHERE master_id = ${masterId} AND status = 'running'`);
+     WHERE id IN (SELECT id FROM edgecron.run WHERE master_id = ${masterId} AND status = 'running'
+                    FOR UPDATE SKIP LOCKED)`);
 }
 
 /** The application_name of a run's connection: how a DBA, and the lost-run check, find it. */
@@ -51,7 +55,8 @@ export async function signalBackend(db: Db, pid: number, how: 'cancel' | 'termin
 /**
  * Deletes finished runs beyond the retention limits, oldest first, and finished one-time jobs
  * past the age limit, in batches of `batch` so a large backlog never becomes one long delete.
- * Returns how many rows were deleted.
+ * Rows someone holds locked are skipped (SKIP LOCKED), never waited for: the next purge takes
+ * them. Returns how many rows were deleted.
  */
 export async function purgeHistory(
   db: Db,
@@ -67,21 +72,29 @@ export async function purgeHistory(
       DELETE FROM edgecron.run WHERE id IN (
         SELECT r.id FROM edgecron.run AS r
          WHERE r.finished_at < now() - ${limits.maxAgeMs} * interval '1 millisecond' AND ${notNeeded}
-         ORDER BY r.finished_at LIMIT ${limits.batch})`);
+         ORDER BY r.finished_at LIMIT ${limits.batch}
+           FOR UPDATE OF r SKIP LOCKED)`);
     deleted += result.rowCount ?? 0;
   }
   if (limits.maxAgeMs !== null) {
     // Finished one-time jobs (submitted work, pg_task tasks) go too, with their runs, once
     // older than the same age, unless a job still waiting depends on them.
+    // The delete cascades to the jobs' runs: a job with a run it could not lock waits too.
     const result = await db.execute(sql`
-      DELETE FROM edgecron.job WHERE id IN (
+      WITH doomed AS (
         SELECT d.id FROM edgecron.job AS d
          WHERE d.kind = 'one_time' AND d.state = 'done'
            AND d.last_finished_at < now() - ${limits.maxAgeMs} * interval '1 millisecond'
            AND NOT EXISTS (SELECT 1 FROM edgecron.job AS w
                             WHERE w.depends_on IS NOT NULL AND w.state = 'active' AND w.next_run_at IS NULL
                               AND d.id = ANY(w.depends_on))
-         LIMIT ${limits.batch})`);
+         LIMIT ${limits.batch}
+           FOR UPDATE OF d SKIP LOCKED
+      ), their_runs AS (
+        SELECT r.id FROM edgecron.run AS r WHERE r.job_id IN (SELECT id FROM doomed) FOR UPDATE OF r SKIP LOCKED
+      )
+      DELETE FROM edgecron.job AS j WHERE j.id IN (SELECT id FROM doomed)
+         AND NOT EXISTS (SELECT 1 FROM edgecron.run AS r WHERE r.job_id = j.id AND r.id NOT IN (SELECT id FROM their_runs))`);
     deleted += result.rowCount ?? 0;
   }
   if (limits.maxRuns !== null) {
@@ -90,7 +103,8 @@ export async function purgeHistory(
         SELECT r.id FROM edgecron.run AS r
          WHERE r.finished_at IS NOT NULL AND ${notNeeded}
            AND r.id <= (SELECT id FROM edgecron.run ORDER BY id DESC OFFSET ${limits.maxRuns} LIMIT 1)
-         ORDER BY r.id LIMIT ${limits.batch})`);
+         ORDER BY r.id LIMIT ${limits.batch}
+           FOR UPDATE OF r SKIP LOCKED)`);
     deleted += result.rowCount ?? 0;
   }
   return deleted;
@@ -107,12 +121,16 @@ export async function loadStartupJobs(db: Db) {
   return result.rows;
 }
 
-/** Queues one run for each job, as of the database's now (the scheduler just started). */
+/**
+ * Queues one run for each job, as of the database's now (the scheduler just started). A job
+ * whose row a user holds locked FOR UPDATE is skipped (its run row's foreign key would wait).
+ */
 export async function queueStartupRuns(db: Db, jobIds: number[]): Promise<void> {
   if (jobIds.length === 0) return;
   await db.execute(sql`
     INSERT INTO edgecron.run (job_id, owner, scheduled_for, status, reason, queue, priority, start_after)
     SELECT j.id, j.owner, date_trunc('milliseconds', now()), 'queued', 'the scheduler started', j.queue, j.priority, now()
       FROM edgecron.job AS j WHERE j.id = ANY(${`{${jobIds.join(',')}}`}::bigint[])
+       FOR KEY SHARE OF j SKIP LOCKED
     ON CONFLICT (job_id, scheduled_for, attempt) DO NOTHING`);
 }

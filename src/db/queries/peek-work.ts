@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { toDate, toNullableDate, toNumber } from './rows';
+import { parseTimestamp, toDate, toNumber } from './rows';
 
 export interface DatabaseSettings {
   pollIntervalMs: number;
@@ -117,8 +117,8 @@ export async function peekWork(db: Db, heartbeat: Heartbeat | null): Promise<Pen
     : DEFAULT_DATABASE_SETTINGS;
   return {
     settings,
-    nextDue: toNullableDate(row.next_due),
-    nextQueued: toNullableDate(row.next_queued),
+    nextDue: toDueTime(row.next_due),
+    nextQueued: toDueTime(row.next_queued),
     unsynced: row.unsynced === true,
     waiting: row.waiting === true,
     leaseExpired: row.lease_expired === true,
@@ -133,5 +133,15 @@ export async function nextWork(db: Db): Promise<{ nextDue: Date | null; nextQueu
     SELECT (SELECT next_run_at FROM edgecron.job WHERE next_run_at IS NOT NULL ORDER BY next_run_at LIMIT 1) AS next_due,
            (SELECT start_after FROM edgecron.run WHERE status = 'queued' ORDER BY start_after LIMIT 1) AS next_queued`);
   const row = result.rows[0] ?? {};
-  return { nextDue: toNullableDate(row.next_due), nextQueued: toNullableDate(row.next_queued) };
+  return { nextDue: toDueTime(row.next_due), nextQueued: toDueTime(row.next_queued) };
+}
+
+/**
+ * A due time for the alarm. One the scheduler cannot use must not stop the tick: in the past
+ * (-infinity, a BC date) it counts as due long ago, so the claim meets that job and breaks it
+ * with the reason; in the future (infinity, past year 9999) as nothing due.
+ */
+function toDueTime(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  return parseTimestamp(value) ?? (/^-|BC$/.test(String(value).trim()) ? new Date(0) : null);
 }

@@ -60,3 +60,30 @@ describe('BatchWriter', () => {
     expect(sizes).toEqual([1, 3, 3, 1]);
   });
 });
+
+describe('BatchWriter deferring', () => {
+  it('keeps deferred values pending without retrying them in a loop, and writes them on the next flush', async () => {
+    const batches: number[][] = [];
+    let locked = new Set([2]);
+    const writer = new BatchWriter<string>({
+      maxBatch: 100,
+      write: async (values) => {
+        batches.push(values.map(([k]) => k));
+        return values.map(([k]) => k).filter((k) => locked.has(k));
+      },
+      onError: () => {},
+    });
+    await Promise.all([writer.add(1, 'a'), writer.add(2, 'b')]);
+    expect(writer.size).toBe(1);
+    // A later value is written on its own: the deferred one waits for an explicit flush.
+    await writer.add(3, 'c');
+    expect(batches).toEqual([[1], [2], [3]]);
+    await writer.flush();
+    expect(batches.at(-1)).toEqual([2]);
+    expect(writer.size).toBe(1);
+    locked = new Set();
+    await writer.flush();
+    expect(batches.at(-1)).toEqual([2]);
+    expect(writer.size).toBe(0);
+  });
+});
