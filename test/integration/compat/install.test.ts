@@ -2,6 +2,7 @@
 // (test/setup/global-setup.ts), as `npm run compat -- all` installs them. Here each pack is
 // applied again over jobs made through it, as a user re-running the command would.
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import base from '../../../compat/base.sql?raw';
 import hgJob from '../../../compat/hg_job.sql?raw';
 import pgCron from '../../../compat/pg_cron.sql?raw';
 import pgTask from '../../../compat/pg_task.sql?raw';
@@ -15,10 +16,11 @@ import { firstValue, idFrom, runDueNow } from './support';
 const PACKS = { pg_cron: pgCron, pgpro_scheduler: pgproScheduler, pg_task: pgTask, qsched, hg_job: hgJob };
 
 /**
- * Applies a pack's SQL in one transaction, as scripts/compat.ts does: several statements in one
- * simple query are one implicit transaction, rolled back whole if one fails.
+ * Applies a pack's SQL in one transaction after compat/base.sql, as scripts/compat.ts does:
+ * several statements in one simple query are one implicit transaction, rolled back whole if
+ * one fails.
  */
-const install = (text: string) => sql(text);
+const install = (text: string) => sql(`${base}\n${text}`);
 
 beforeAll(ensureTestRoles);
 beforeEach(async () => {
