@@ -105,11 +105,11 @@ DECLARE
   high int;
   m text[];
 BEGIN
+  IF '' = ANY (string_to_array(field, ',')) THEN
+    RETURN jsonb_build_object('kind', 'list', 'field', label, 'token', field,
+      'message', format('%s: empty list item in "%s" in "%s"', label, field, line));
+  END IF;
   FOREACH original IN ARRAY string_to_array(field, ',') LOOP
-    IF original = '' THEN
-      RETURN jsonb_build_object('kind', 'list', 'field', label, 'token', field,
-        'message', format('%s: empty list item in "%s" in "%s"', label, field, line));
-    END IF;
     item := upper(original);
     IF label = 'day-of-month' THEN
       CONTINUE WHEN item IN ('L', '$', 'LW');
@@ -134,14 +134,22 @@ BEGIN
         RETURN jsonb_build_object('kind', 'token', 'field', label, 'token', original,
           'message', format('%s: "L" needs a weekday before it, e.g. 5L or FRIL for the last Friday in "%s"', label, line));
       END IF;
-      m := regexp_match(item, '^([0-7]|[A-Z]{3})(L|#(\d+))$');
-      IF m IS NOT NULL AND (m[1] ~ '^\d$' OR m[1] = ANY (names)) THEN
-        CONTINUE WHEN m[3] IS NULL OR m[3]::numeric BETWEEN 1 AND 5;
-        RETURN jsonb_build_object('kind', 'range', 'field', label, 'token', original, 'value', m[3]::numeric,
-          'message', format('%s: %s in "%s" is out of range 1-5 (a month has at most 5 of a weekday) in "%s"', label, m[3], original, line));
-      ELSIF item LIKE '%#%' THEN
-        RETURN jsonb_build_object('kind', 'token', 'field', label, 'token', original,
-          'message', format('%s: "%s" is not allowed; n#k takes a weekday and k = 1-5, e.g. 1#2 in "%s"', label, original, line));
+      m := regexp_match(item, '^([0-7]|[A-Z]{3})L$');
+      IF m IS NULL AND item LIKE '%#%' THEN
+        m := regexp_match(item, '^([0-7]|[A-Z]{3})#(\d+)$');
+        IF m IS NULL THEN
+          RETURN jsonb_build_object('kind', 'token', 'field', label, 'token', original,
+            'message', format('%s: "%s" is not allowed; n#k takes a weekday and k = 1-5, e.g. 1#2 in "%s"', label, original, line));
+        END IF;
+      END IF;
+      IF m IS NOT NULL THEN
+        IF m[1] !~ '^\d$' AND NOT m[1] = ANY (names) THEN
+          RETURN jsonb_build_object('kind', 'token', 'field', label, 'token', original,
+            'message', format('%s: "%s" is not allowed; use %s in "%s"', label, original, allowed, line));
+        END IF;
+        CONTINUE WHEN m[2] IS NULL OR m[2]::numeric BETWEEN 1 AND 5;
+        RETURN jsonb_build_object('kind', 'range', 'field', label, 'token', original, 'value', m[2]::numeric,
+          'message', format('%s: %s in "%s" is out of range 1-5 (a month has at most 5 of a weekday) in "%s"', label, m[2], original, line));
       END IF;
     END IF;
 
@@ -232,6 +240,12 @@ BEGIN
 END
 $$;
 
+-- A line of cron characters that is not 5 or 6 fields, in the master's words for it.
+CREATE OR REPLACE FUNCTION edgecron_compat._schedule_cron_problem(line text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT p || jsonb_build_object('message', 'schedule: ' || (p ->> 'message')) FROM edgecron_compat.cron_problem(line) AS p
+$$;
+
 -- What is wrong with schedule text, as far as SQL can tell: NULL when it may be right, else
 -- {kind, message, …} in src/schedule's words. Accepts what the master accepts: cron (5 or 6
 -- fields; names, `?`, `L`, `W`, `#`, `$`), the macros, `@every`/`@after <interval>` and a bare
@@ -276,12 +290,10 @@ BEGIN
   -- also needs a unit and takes none of cron's characters: PostgreSQL reads '61 * * * *').
   IF cron IS NOT NULL AND line ~ '[*?,/#$]' THEN
     RETURN cron;
-  ELSIF line ~ '^[\d.]+$' THEN
-    RETURN coalesce(cron, jsonb_build_object('kind', 'interval', 'token', line,
-      'message', format('schedule: "%s" has no unit; write e.g. ''%s seconds'' in "%s"', line, line, line)));
   END IF;
   BEGIN
-    IF line ~ '[*?,/#$]' THEN
+    -- PostgreSQL reads a bare number as seconds; the master wants a unit.
+    IF line ~ '[*?,/#$]' OR line ~ '^[\d.]+$' THEN
       RAISE invalid_datetime_format;
     END IF;
     span := line::interval;
@@ -292,7 +304,7 @@ BEGIN
       RETURN jsonb_build_object('kind', 'interval', 'token', line,
         'message', format('schedule: "%s" is not an interval such as ''5 minutes'' in "%s"', line, schedule));
     ELSIF line ~ '^[0-9A-Za-z*?,/#$-]+( [0-9A-Za-z*?,/#$-]+)*$' AND line !~* '[a-z]{4,}' THEN
-      RETURN edgecron_compat.cron_problem(line);
+      RETURN edgecron_compat._schedule_cron_problem(line);
     END IF;
     RETURN jsonb_build_object('kind', 'syntax', 'token', line,
       'message', format('schedule: "%s" is not a cron expression (5 or 6 fields), a macro (%s) or an interval such as ''5 minutes''',
