@@ -81,7 +81,7 @@ CREATE POLICY task_option_of_visible_job ON pgtask.task_option TO edgecron_user
 -- options go with their job (ON DELETE CASCADE, run as the table's owner).
 REVOKE ALL ON pgtask.task_option FROM PUBLIC, edgecron_user;
 GRANT SELECT, INSERT ON pgtask.task_option TO edgecron_user;
-GRANT UPDATE (parent, active, live, repeat, count, max, "delete", drift, legacy, header, string, delimiter, escape,
+GRANT UPDATE (save, parent, active, live, repeat, count, max, "delete", drift, legacy, header, string, delimiter, escape,
               quote, "null", data) ON pgtask.task_option TO edgecron_user;
 
 -- Every task has its row in task_option; job_pack records the same for all packs alike.
@@ -176,7 +176,8 @@ BEGIN
   IF max IS NULL OR max <= current_limit THEN
     RETURN;
   END IF;
-  IF has_table_privilege('edgecron.queue', 'INSERT') AND has_table_privilege('edgecron.queue', 'UPDATE') THEN
+  -- Admins hold UPDATE on max_running only (no table-level UPDATE: it would let them LOCK it).
+  IF has_table_privilege('edgecron.queue', 'INSERT') AND has_column_privilege('edgecron.queue', 'max_running', 'UPDATE') THEN
     INSERT INTO edgecron.queue AS q (name, max_running) VALUES (group_name, max)
     ON CONFLICT (name) DO UPDATE SET max_running = greatest(q.max_running, excluded.max_running);
   ELSE
@@ -363,7 +364,9 @@ CREATE OR REPLACE TRIGGER task_delete INSTEAD OF DELETE ON public.task FOR EACH 
 -- run succeeded. A repeating task is one row for all its repetitions, so it is kept; so is a
 -- task that resubmitted itself or has another run waiting. SECURITY DEFINER: the master (the
 -- edgecron tables' owner) is not a member of edgecron_user, whose task_option rows it could not
--- read. A failure to delete is a WARNING, never a failed recording of the run.
+-- read. It never waits: this runs in the master's transaction recording a batch of run ends,
+-- and a role may hold a lock on its own task's rows (SELECT … FOR UPDATE on its task_option or
+-- runs); then the task is kept. A failure to delete is a WARNING, never a failed recording.
 CREATE OR REPLACE FUNCTION pgtask._delete_done() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -375,6 +378,10 @@ BEGIN
     RETURN NULL;
   END IF;
   BEGIN
+    -- Every row the delete cascades to, locked without waiting (the job's is the master's already).
+    PERFORM FROM pgtask.task_option t WHERE t.job_id = NEW.job_id FOR UPDATE NOWAIT;
+    PERFORM FROM edgecron_compat.job_pack p WHERE p.job_id = NEW.job_id FOR UPDATE NOWAIT;
+    PERFORM FROM edgecron.run r WHERE r.job_id = NEW.job_id FOR UPDATE NOWAIT;
     DELETE FROM edgecron.job j
      WHERE j.id = NEW.job_id AND j.kind = 'one_time' AND j.resubmit_at IS NULL
        AND NOT EXISTS (SELECT FROM edgecron.run r

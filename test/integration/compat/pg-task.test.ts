@@ -219,6 +219,24 @@ describe('pg_task semantics on edgecron', () => {
     expect((await jobRow(repeats)).next_run_at).toEqual(expect.any(Date));
   });
 
+  it('keeps, rather than waits for, a task whose rows its role holds locked, and records every run on time', async () => {
+    const [held, free] = await asRole(ALICE, async (q) => [
+      firstValue(await q(`INSERT INTO task (input) VALUES ('SELECT 1 WHERE false') RETURNING id`)),
+      firstValue(await q(`INSERT INTO task (input) VALUES ('SELECT 2 WHERE false') RETURNING id`)),
+    ]);
+    const other = await insertTask(`INSERT INTO task (input) VALUES ('SELECT 3')`);
+    await asRole(ALICE, async (q) => {
+      await q('BEGIN');
+      await q('SELECT * FROM pgtask.task_option WHERE job_id = $1 FOR UPDATE', [held]);
+      await tick();
+    });
+    expect(await sql('SELECT id, state FROM task ORDER BY id')).toEqual([
+      { id: String(held), state: 'DONE' },
+      { id: String(other), state: 'DONE' },
+    ]);
+    expect(await sql('SELECT count(*)::int AS n FROM edgecron.job WHERE id = $1', [free])).toEqual([{ n: 0 }]);
+  });
+
   it("takes pg_task's save column, and says a task's session is never kept", async () => {
     const id = await insertTask(`INSERT INTO task (save, input) VALUES (true, 'SELECT 1')`);
     expect(await taskRow(id)).toMatchObject({ save: true, state: 'PLAN' });
