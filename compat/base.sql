@@ -81,9 +81,21 @@ BEGIN
 END
 $$;
 
+-- User input in a message, as src/schedule/quote.ts shows it: cut at 100 characters ("…"), and
+-- quoted and escaped as JSON (_quote) or bare for a number (_shown).
+CREATE OR REPLACE FUNCTION edgecron_compat._shown(value text) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE WHEN length(value) > 100 THEN left(value, 100) || '…' ELSE value END
+$$;
+
+CREATE OR REPLACE FUNCTION edgecron_compat._quote(value text) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT to_json(edgecron_compat._shown(value))::text
+$$;
+
 -- One cron field, as src/schedule/parse-cron.ts reads it: NULL when it is well formed, else
 -- {kind, field, token, value?, message} with parse-cron's words. kind: 'list', 'step',
--- 'range' (a number out of range; value), 'reversed', 'token'.
+-- 'range' (a number out of range; value), 'reversed' (low, high), 'token'.
 CREATE OR REPLACE FUNCTION edgecron_compat._cron_field_problem(label text, field text, lo int, hi int, names text[], line text)
 RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -94,6 +106,7 @@ DECLARE
     WHEN 'month' THEN '1-12 or JAN-DEC'
     WHEN 'day-of-week' THEN '0-7 (0 and 7 are Sunday) or SUN-SAT, nL (last), n#k (k-th)'
     ELSE lo || '-' || hi END;
+  tail text := ' in ' || edgecron_compat._quote(line);
   original text;
   item text;
   parts text[];
@@ -107,92 +120,100 @@ DECLARE
 BEGIN
   IF '' = ANY (string_to_array(field, ',')) THEN
     RETURN jsonb_build_object('kind', 'list', 'field', label, 'token', field,
-      'message', format('%s: empty list item in "%s" in "%s"', label, field, line));
+      'message', format('%s: empty list item in %s%s', label, edgecron_compat._quote(field), tail));
   END IF;
   FOREACH original IN ARRAY string_to_array(field, ',') LOOP
-    item := upper(original);
+    -- ASCII letters only, as the master: no "frı" (dotless i) read as FRI.
+    item := upper(original COLLATE "C");
     IF label = 'day-of-month' THEN
       CONTINUE WHEN item IN ('L', '$', 'LW');
       m := regexp_match(item, '^L-(\d+)$');
       IF m IS NOT NULL THEN
         CONTINUE WHEN m[1]::numeric <= 30;
         RETURN jsonb_build_object('kind', 'range', 'field', label, 'token', original, 'value', m[1]::numeric,
-          'message', format('%s: "%s" counts back %s days; L-n takes n = 0-30 in "%s"', label, original, m[1], line));
+          'message', format('%s: %s counts back %s days; L-n takes n = 0-30%s',
+                            label, edgecron_compat._quote(original), edgecron_compat._shown(m[1]), tail));
       END IF;
       m := regexp_match(item, '^(\d+)W$');
       IF m IS NOT NULL THEN
         CONTINUE WHEN m[1]::numeric BETWEEN 1 AND 31;
         RETURN jsonb_build_object('kind', 'range', 'field', label, 'token', original, 'value', m[1]::numeric,
-          'message', format('%s: %s in "%s" is out of range 1-31 in "%s"', label, m[1], original, line));
+          'message', format('%s: %s in %s is out of range 1-31%s',
+                            label, edgecron_compat._shown(m[1]), edgecron_compat._quote(original), tail));
       END IF;
       IF item ~ '[LW$]' THEN
         RETURN jsonb_build_object('kind', 'token', 'field', label, 'token', original,
-          'message', format('%s: "%s" is not allowed; use %s in "%s"', label, original, allowed, line));
+          'message', format('%s: %s is not allowed; use %s%s', label, edgecron_compat._quote(original), allowed, tail));
       END IF;
     ELSIF label = 'day-of-week' THEN
       IF item = 'L' THEN
         RETURN jsonb_build_object('kind', 'token', 'field', label, 'token', original,
-          'message', format('%s: "L" needs a weekday before it, e.g. 5L or FRIL for the last Friday in "%s"', label, line));
+          'message', format('%s: "L" needs a weekday before it, e.g. 5L or FRIL for the last Friday%s', label, tail));
       END IF;
       m := regexp_match(item, '^([0-7]|[A-Z]{3})L$');
       IF m IS NULL AND item LIKE '%#%' THEN
         m := regexp_match(item, '^([0-7]|[A-Z]{3})#(\d+)$');
         IF m IS NULL THEN
           RETURN jsonb_build_object('kind', 'token', 'field', label, 'token', original,
-            'message', format('%s: "%s" is not allowed; n#k takes a weekday and k = 1-5, e.g. 1#2 in "%s"', label, original, line));
+            'message', format('%s: %s is not allowed; n#k takes a weekday and k = 1-5, e.g. 1#2%s',
+                              label, edgecron_compat._quote(original), tail));
         END IF;
       END IF;
       IF m IS NOT NULL THEN
         IF m[1] !~ '^\d$' AND NOT m[1] = ANY (names) THEN
           RETURN jsonb_build_object('kind', 'token', 'field', label, 'token', original,
-            'message', format('%s: "%s" is not allowed; use %s in "%s"', label, original, allowed, line));
+            'message', format('%s: %s is not allowed; use %s%s', label, edgecron_compat._quote(original), allowed, tail));
         END IF;
         CONTINUE WHEN m[2] IS NULL OR m[2]::numeric BETWEEN 1 AND 5;
         RETURN jsonb_build_object('kind', 'range', 'field', label, 'token', original, 'value', m[2]::numeric,
-          'message', format('%s: %s in "%s" is out of range 1-5 (a month has at most 5 of a weekday) in "%s"', label, m[2], original, line));
+          'message', format('%s: %s in %s is out of range 1-5 (a month has at most 5 of a weekday)%s',
+                            label, edgecron_compat._shown(m[2]), edgecron_compat._quote(original), tail));
       END IF;
     END IF;
 
     parts := string_to_array(item, '/');
     IF cardinality(parts) > 2 THEN
       RETURN jsonb_build_object('kind', 'step', 'field', label, 'token', original,
-        'message', format('%s: "%s" has more than one "/" in "%s"', label, original, line));
+        'message', format('%s: %s has more than one "/"%s', label, edgecron_compat._quote(original), tail));
     END IF;
     base := parts[1];
     step := parts[2];
     IF step IS NOT NULL THEN
       IF step !~ '^\d+$' THEN
         RETURN jsonb_build_object('kind', 'step', 'field', label, 'token', original,
-          'message', format('%s: step "%s" in "%s" is not a whole number in "%s"', label, split_part(original, '/', 2), original, line));
+          'message', format('%s: step %s in %s is not a whole number%s', label,
+                            edgecron_compat._quote(split_part(original, '/', 2)), edgecron_compat._quote(original), tail));
       ELSIF step::numeric < 1 OR step::numeric > hi - lo + 1 THEN
         RETURN jsonb_build_object('kind', 'step', 'field', label, 'token', original, 'value', step::numeric,
-          'message', format('%s: step %s in "%s" is out of range 1-%s in "%s"', label, split_part(original, '/', 2), original, hi - lo + 1, line));
+          'message', format('%s: step %s in %s is out of range 1-%s%s', label,
+                            edgecron_compat._shown(split_part(original, '/', 2)), edgecron_compat._quote(original), hi - lo + 1, tail));
       END IF;
     END IF;
     IF base IN ('*', '?') THEN
       IF base = '?' AND label NOT IN ('day-of-month', 'day-of-week') THEN
         RETURN jsonb_build_object('kind', 'token', 'field', label, 'token', original,
-          'message', format('%s: "?" is only allowed in day-of-month and day-of-week in "%s"', label, line));
+          'message', format('%s: "?" is only allowed in day-of-month and day-of-week%s', label, tail));
       ELSIF base = '?' AND step IS NOT NULL THEN
         RETURN jsonb_build_object('kind', 'token', 'field', label, 'token', original,
-          'message', format('%s: "%s" puts a step on "?"; use "*/%s" in "%s"', label, original, step, line));
+          'message', format('%s: %s puts a step on "?"; use %s%s', label, edgecron_compat._quote(original),
+                            edgecron_compat._quote('*/' || split_part(original, '/', 2)), tail));
       END IF;
       CONTINUE;
     END IF;
     bounds := CASE WHEN strpos(base, '-') > 0 THEN string_to_array(base, '-') ELSE ARRAY[base] END;
     IF cardinality(bounds) > 2 OR '' = ANY (bounds) THEN
       RETURN jsonb_build_object('kind', 'token', 'field', label, 'token', original,
-        'message', format('%s: "%s" is not a range like 1-5 in "%s"', label, original, line));
+        'message', format('%s: %s is not a range like 1-5%s', label, edgecron_compat._quote(original), tail));
     END IF;
     FOREACH tok IN ARRAY bounds LOOP
       IF tok ~ '^\d+$' THEN
         IF tok::numeric < lo OR tok::numeric > top THEN
           RETURN jsonb_build_object('kind', 'range', 'field', label, 'token', tok, 'value', tok::numeric,
-            'message', format('%s: %s is out of range %s-%s in "%s"', label, tok, lo, top, line));
+            'message', format('%s: %s is out of range %s-%s%s', label, edgecron_compat._shown(tok), lo, top, tail));
         END IF;
       ELSIF NOT tok = ANY (coalesce(names, '{}')) THEN
         RETURN jsonb_build_object('kind', 'token', 'field', label, 'token', original,
-          'message', format('%s: "%s" is not allowed; use %s in "%s"', label, original, allowed, line));
+          'message', format('%s: %s is not allowed; use %s%s', label, edgecron_compat._quote(original), allowed, tail));
       END IF;
     END LOOP;
     IF cardinality(bounds) = 2 THEN
@@ -200,8 +221,8 @@ BEGIN
       high := CASE WHEN bounds[2] ~ '^\d+$' THEN bounds[2]::int ELSE array_position(names, bounds[2]) - 1 + lo END;
       IF low > high THEN
         RETURN jsonb_build_object('kind', 'reversed', 'field', label, 'token', original, 'low', low, 'high', high,
-          'message', format('%s: %s is a reversed range (%s > %s); write %s-%s,%s-%s in "%s"',
-                            label, split_part(original, '/', 1), low, high, low, top, lo, high, line));
+          'message', format('%s: %s is a reversed range (%s > %s); write %s-%s,%s-%s%s',
+                            label, edgecron_compat._shown(split_part(original, '/', 1)), low, high, low, top, lo, high, tail));
       END IF;
     END IF;
   END LOOP;
@@ -210,7 +231,8 @@ END
 $$;
 
 -- A cron line of 5 fields (minute first) or 6 (second first): NULL when every field is well
--- formed, else the first field's problem (see _cron_field_problem), or kind 'fields'.
+-- formed, else the first field's problem (see _cron_field_problem), or kind 'fields' for a
+-- line of another length, worded as the master's schedule error.
 CREATE OR REPLACE FUNCTION edgecron_compat.cron_problem(line text) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -223,8 +245,11 @@ DECLARE
 BEGIN
   IF cardinality(f) NOT IN (5, 6) THEN
     RETURN jsonb_build_object('kind', 'fields', 'token', text_line, 'value', cardinality(f),
-      'message', format('expected 5 fields (minute hour day-of-month month day-of-week) or 6 (second first), got %s in "%s"',
-                        cardinality(f), text_line));
+      'message', format('schedule: expected 5 fields (minute hour day-of-month month day-of-week) or 6 (second first), got %s in %s%s',
+                        cardinality(f), edgecron_compat._quote(text_line),
+                        CASE WHEN cardinality(f) = 7
+                             THEN ': a 7th field (Quartz''s year) is not supported; limit the years with the validity window (start_date, end_date)'
+                             ELSE '' END));
   END IF;
   off := cardinality(f) - 5;
   IF off = 1 THEN
@@ -240,16 +265,23 @@ BEGIN
 END
 $$;
 
--- A line of cron characters that is not 5 or 6 fields, in the master's words for it.
-CREATE OR REPLACE FUNCTION edgecron_compat._schedule_cron_problem(line text) RETURNS jsonb
+-- As src/schedule/interval.ts's mentionsIntervalUnit: some word is an interval unit or a clock
+-- time ('5 min', '1h30m', '02:00', 'ago'), so text of 5 to 7 words is an interval, not cron. A
+-- bare 'mon' (Monday) and '15w' (the weekday nearest the 15th) are cron's.
+CREATE OR REPLACE FUNCTION edgecron_compat._mentions_interval_unit(line text) RETURNS boolean
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT p || jsonb_build_object('message', 'schedule: ' || (p ->> 'message')) FROM edgecron_compat.cron_problem(line) AS p
+  SELECT EXISTS (
+    SELECT FROM regexp_split_to_table(lower(line), '\s+') AS w, LATERAL regexp_match(w, '^([\d.]*)([a-zµ]+)$') AS m
+     WHERE w ~ '^\d+:\d' OR w = 'ago'
+        OR (m IS NOT NULL AND NOT (m[1] = '' AND m[2] = 'mon') AND NOT (m[1] <> '' AND m[2] = 'w')
+            AND m[2] ~ '^(mons?|months?|y|yrs?|years?|decades?|centurys?|centuries|millenniums?|millennia|us|usecs?|microseconds?|microsecs?|µs|ms|msecs?|milliseconds?|millisecs?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)$'))
 $$;
 
 -- What is wrong with schedule text, as far as SQL can tell: NULL when it may be right, else
 -- {kind, message, …} in src/schedule's words. Accepts what the master accepts: cron (5 or 6
 -- fields; names, `?`, `L`, `W`, `#`, `$`), the macros, `@every`/`@after <interval>` and a bare
--- interval ('5 seconds'). kind: 'empty', 'macro', 'interval', 'syntax', or a cron_problem kind.
+-- interval ('5 seconds'). It reads the text as parse-schedule.ts does: 5 to 7 words without an
+-- interval unit are cron. kind: 'empty', 'macro', 'interval', 'syntax', or a cron_problem kind.
 CREATE OR REPLACE FUNCTION edgecron_compat.schedule_problem(schedule text) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -257,10 +289,11 @@ DECLARE
                                   '@reboot', '@restart', '@onstart'];
   macro_list constant text := '@yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, @reboot, @every <interval> or @after <interval>';
   line text := btrim(regexp_replace(coalesce(schedule, ''), '\s+', ' ', 'g'));
+  words int;
   macro text;
   rest text;
-  cron jsonb;
   span interval;
+  problem jsonb;
 BEGIN
   IF line = '' THEN
     RETURN jsonb_build_object('kind', 'empty',
@@ -271,51 +304,55 @@ BEGIN
     rest := nullif(substr(line, length(macro) + 2), '');
     IF macro = ANY (macros) AND rest IS NULL THEN
       RETURN NULL;
+    ELSIF macro = ANY (macros) THEN
+      RETURN jsonb_build_object('kind', 'macro', 'token', macro,
+        'message', format('schedule: %s takes nothing after it, got %s in %s', macro, edgecron_compat._quote(rest), edgecron_compat._quote(line)));
     ELSIF macro IN ('@every', '@after') AND rest IS NULL THEN
       RETURN jsonb_build_object('kind', 'interval', 'token', macro,
         'message', format('schedule: %s needs an interval, such as ''%s 5 minutes''', macro, macro));
     ELSIF macro NOT IN ('@every', '@after') THEN
       RETURN jsonb_build_object('kind', 'macro', 'token', macro,
-        'message', format('schedule: unknown macro "%s"; use %s', split_part(line, ' ', 1), macro_list));
+        'message', format('schedule: unknown macro %s; use %s', edgecron_compat._quote(macro), macro_list));
     END IF;
     line := rest;
-  ELSIF line ~ '^[0-9A-Za-z*?,/#$-]+( [0-9A-Za-z*?,/#$-]+){4,5}$' THEN
-    cron := edgecron_compat.cron_problem(line);
-    IF cron IS NULL THEN
-      RETURN NULL;
+  ELSE
+    words := cardinality(string_to_array(line, ' '));
+    IF words BETWEEN 5 AND 7 AND NOT edgecron_compat._mentions_interval_unit(line) AND line !~* '^every\s' THEN
+      -- Cron: no interval can be written without a unit (an ISO 'P…' has no spaces).
+      RETURN edgecron_compat.cron_problem(line);
     END IF;
   END IF;
 
-  -- Not cron: an interval, as PostgreSQL reads one (close enough to the master's reading, which
-  -- also needs a unit and takes none of cron's characters: PostgreSQL reads '61 * * * *').
-  IF cron IS NOT NULL AND line ~ '[*?,/#$]' THEN
-    RETURN cron;
-  END IF;
+  -- An interval, as PostgreSQL reads one: close enough to the master's reading, which also
+  -- needs a unit and takes none of cron's characters (PostgreSQL reads '61 * * * *', and '5').
   BEGIN
-    -- PostgreSQL reads a bare number as seconds; the master wants a unit.
     IF line ~ '[*?,/#$]' OR line ~ '^[\d.]+$' THEN
       RAISE invalid_datetime_format;
     END IF;
     span := line::interval;
   EXCEPTION WHEN OTHERS THEN -- the cast's refusal, whatever its SQLSTATE
-    IF cron IS NOT NULL THEN
-      RETURN cron;
-    ELSIF macro IS NOT NULL THEN
+    IF macro IS NOT NULL OR (line ~ '^[\d.:]' AND line ~* '[a-z]') THEN
       RETURN jsonb_build_object('kind', 'interval', 'token', line,
-        'message', format('schedule: "%s" is not an interval such as ''5 minutes'' in "%s"', line, schedule));
+        'message', format('%s: %s is not an interval such as ''5 minutes''', coalesce(macro, 'schedule'), edgecron_compat._quote(line)));
     ELSIF line ~ '^[0-9A-Za-z*?,/#$-]+( [0-9A-Za-z*?,/#$-]+)*$' AND line !~* '[a-z]{4,}' THEN
-      RETURN edgecron_compat._schedule_cron_problem(line);
+      -- Read as cron after all; the master then says it of the whole schedule.
+      problem := edgecron_compat.cron_problem(line);
+      IF problem IS NOT NULL THEN
+        RETURN problem || jsonb_build_object('message', CASE WHEN problem ->> 'message' LIKE 'schedule: %' THEN problem ->> 'message'
+                                                             ELSE 'schedule: ' || (problem ->> 'message') END);
+      END IF;
     END IF;
     RETURN jsonb_build_object('kind', 'syntax', 'token', line,
-      'message', format('schedule: "%s" is not a cron expression (5 or 6 fields), a macro (%s) or an interval such as ''5 minutes''',
-                        line, macro_list));
+      'message', format('schedule: %s is not a cron expression (5 or 6 fields), a macro (%s) or an interval such as ''5 minutes''%s',
+                        edgecron_compat._quote(line), macro_list,
+                        CASE WHEN line ~* '^every\s' THEN format('; did you mean %s?', edgecron_compat._quote('@' || line)) ELSE '' END));
   END;
   IF extract(year FROM span) <> 0 OR extract(month FROM span) <> 0 THEN
     RETURN jsonb_build_object('kind', 'interval', 'token', line,
-      'message', format('schedule: months and years have no fixed length in "%s"; use a cron expression', schedule));
+      'message', format('schedule: months and years have no fixed length in %s; use a cron expression', edgecron_compat._quote(schedule)));
   ELSIF span < interval '1 second' THEN
     RETURN jsonb_build_object('kind', 'interval', 'token', line,
-      'message', format('schedule: the interval must be at least 1 second in "%s"', schedule));
+      'message', format('schedule: the interval must be at least 1 second in %s', edgecron_compat._quote(schedule)));
   END IF;
   RETURN NULL;
 END

@@ -35,6 +35,7 @@ describe('the packs’ schedule check', () => {
       '0 0 * * FRI-MON', '1-2-3 * * * *', '1//2 * * * *', '*/x * * * *', '? * * * *', '* * ?/2 * *', '0 0 1 FOO *',
       '0 0 L-31 * *', '0 0 40W * *', '0 0 * * L', '0 0 * * 1#6', '0 0 * * 1#', '0 0 * * XYZ#2', '0,,5 * * * *',
       '61,,5 * * * *', 'x * * * *', '1 2 3', '* * * * * * *', 'not a cron', 'bogus', '@weekdays', '@every', '5',
+      'foo bar baz qux quux', 'every 5 minutes', '@daily now', '5 min * * *', '0 0 * * frı',
     ];
     const judged = await judge(texts);
     for (const { text, sql: said, master } of judged) {
@@ -71,7 +72,11 @@ describe('the packs’ schedule check', () => {
         fc.oneof({ weight: 4, arbitrary: field(0, 7) }, { weight: 1, arbitrary: weekday }),
       )
       .map((f) => f.join(' '));
-    const line = fc.oneof(five, fc.tuple(field(0, 59), five).map(([second, rest]) => `${second} ${rest}`));
+    const line = fc.oneof(
+      { weight: 5, arbitrary: five },
+      { weight: 5, arbitrary: fc.tuple(field(0, 59), five).map(([second, rest]) => `${second} ${rest}`) },
+      { weight: 1, arbitrary: fc.tuple(field(0, 59), five).map(([second, rest]) => `${second} ${rest} 2030`) },
+    );
     const texts = fc.sample(line, { numRuns: 3000, seed: 20261201 });
     const judged = await judge(texts);
     const disagreements = judged.filter((j) => j.sql !== j.master);
