@@ -360,3 +360,5 @@ $$;
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA edgecron_compat FROM PUBLIC;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA edgecron_compat TO edgecron_user;
+-- Adopting is the installer's (it writes edgecron_compat.pack, which no scheduler may).
+REVOKE EXECUTE ON FUNCTION edgecron_compat.adopt(text, boolean, bigint[]) FROM edgecron_user;
