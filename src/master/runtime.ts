@@ -22,7 +22,7 @@ import { syncChangedJobs } from '../db/queries/sync-jobs';
 import { toDateArray, toNullableDate, toNumber } from '../db/queries/rows';
 import type { DatabaseConfig } from '../env';
 import { Execution, executeRun, type ExecutionReport, type ExecutorDeps, type JobConnection } from '../executor/run-command';
-import { planFinish, type FinishPlan } from './finish-plan';
+import { planFinish, resolveNextTime, type FinishPlan } from './finish-plan';
 import { scheduleOf } from './job-schedule';
 import { BatchWriter } from './batch-writer';
 import { decideDueJob, nextWakeAt, timingForChangedJob, type ChangedJob } from './timing';
@@ -397,10 +397,17 @@ export class MasterRuntime {
   #planFinish(job: FinishingJobRow, run: FinishingRunRow, report: ExecutionReport): FinishPlan {
     const parsed = scheduleOf(job, this.#settings.timezone);
     const afterIntervalMs = parsed?.ok && parsed.value.kind === 'after' ? parsed.value.intervalMs : null;
-    const nextTime = report.unrunnable !== null ? { brokenReason: report.unrunnable } : report.nextTime;
+    const now = new Date();
+    const nextTime =
+      report.unrunnable !== null
+        ? { brokenReason: report.unrunnable }
+        : resolveNextTime(report.nextTime, parsed?.ok ? parsed.value : null, now, {
+            ...(report.startedAt ? { lastStart: report.startedAt } : {}),
+            lastEnd: now,
+          });
     // A job that cannot run at all (its role is gone) is not retried: it is broken at once.
     const finishing = report.unrunnable !== null ? { ...job, maxAttempts: run.attempt, brokenAfter: null } : job;
-    return planFinish({ ...finishing, afterIntervalMs }, run, report.status, new Date(), nextTime, Math.random());
+    return planFinish({ ...finishing, afterIntervalMs }, run, report.status, now, nextTime, Math.random());
   }
 
   async #cancelRequested(): Promise<void> {
