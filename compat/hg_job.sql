@@ -4,8 +4,10 @@
 -- Schema `hgjob` with hg_job's functions and its two relations over edgecron's tables. An hg_job
 -- job is DBMS_JOB's kind of job, which edgecron has natively: a one-time job whose next start
 -- comes from its interval_expression, evaluated before each run; the expression 'NULL' (hg_job's
--- empty interval) runs it once. Every hg_job job therefore has an interval_expression, which is
--- how hgjob.job tells them from other jobs. Nothing here schedules or runs anything.
+-- empty interval) runs it once. Nothing here schedules or runs anything.
+--
+-- The pack shows and manages only the jobs it made (edgecron_compat.job_pack, compat/base.sql):
+-- a DBMS_JOB-style job made with edgecron's own interface is not in hgjob.job.
 --
 -- Security: every function is SECURITY INVOKER and every view security_invoker: a role sees and
 -- changes its own jobs (edgecron_admin all), under edgecron's checks.
@@ -21,6 +23,13 @@ BEGIN
   END IF;
 END
 $$;
+
+-- Installed before edgecron_compat.job_pack existed, the pack listed (and had made) the one-time
+-- jobs with an interval expression.
+SELECT edgecron_compat.adopt('hg_job', to_regprocedure('hgjob.job_create(text, text, timestamptz)') IS NOT NULL,
+  ARRAY(SELECT j.id FROM edgecron.job j
+         WHERE j.kind = 'one_time' AND j.interval_expression IS NOT NULL
+           AND NOT EXISTS (SELECT FROM edgecron_compat.job_pack p WHERE p.job_id = j.id)));
 
 CREATE SCHEMA IF NOT EXISTS hgjob;
 REVOKE ALL ON SCHEMA hgjob FROM PUBLIC;
@@ -72,7 +81,7 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   j edgecron.job;
 BEGIN
-  SELECT * INTO j FROM edgecron.job x WHERE x.id = job AND x.interval_expression IS NOT NULL AND x.kind = 'one_time';
+  SELECT * INTO j FROM edgecron.job x WHERE x.id = job AND edgecron_compat.made_by(x.id, 'hg_job');
   IF NOT FOUND THEN
     RAISE EXCEPTION 'job % not found', job USING ERRCODE = 'P0002';
   END IF;
@@ -93,6 +102,7 @@ BEGIN
   INSERT INTO edgecron.job (command, interval_expression, run_after)
   VALUES (what, expression, coalesce(next_date, now()))
   RETURNING id INTO new_id;
+  PERFORM edgecron_compat.claim(new_id, 'hg_job');
   RAISE NOTICE 'hgjob: job % created', new_id;
   RETURN 'Job create success';
 END
@@ -234,7 +244,7 @@ SELECT j.id AS jobid, j.owner AS jobuser, j.command AS jobwhat,
   FROM edgecron.job j
   LEFT JOIN LATERAL (SELECT r.started_at, r.finished_at, r.status FROM edgecron.run r
                       WHERE r.job_id = j.id AND r.started_at IS NOT NULL ORDER BY r.id DESC LIMIT 1) AS last ON true
- WHERE j.interval_expression IS NOT NULL AND j.kind = 'one_time';
+ WHERE EXISTS (SELECT FROM edgecron_compat.job_pack p WHERE p.job_id = j.id AND p.pack = 'hg_job');
 
 -- hgjob.jobrunning: the jobs running now, one row per run, with its backend.
 CREATE OR REPLACE VIEW hgjob.jobrunning WITH (security_invoker = true) AS
@@ -242,7 +252,7 @@ SELECT r.job_id AS jobid, r.id AS runid, r.backend_pid AS jobpid, coalesce(r.rol
        j.command AS jobwhat, r.started_at AS jobstartrun, now() - r.started_at AS jobelapsed
   FROM edgecron.run r
   JOIN edgecron.job j ON j.id = r.job_id
- WHERE r.status = 'running' AND j.interval_expression IS NOT NULL AND j.kind = 'one_time';
+ WHERE r.status = 'running' AND EXISTS (SELECT FROM edgecron_compat.job_pack p WHERE p.job_id = j.id AND p.pack = 'hg_job');
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA hgjob FROM PUBLIC;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA hgjob TO edgecron_user;

@@ -9,7 +9,9 @@
 -- view: an INSERT creates an edgecron job (INSTEAD OF trigger), and reading a row shows the
 -- output, error and state of the job's latest run in edgecron.run. The columns pg_task has and
 -- edgecron does not (repeat, drift, data, output formatting …) are kept beside the job in
--- pgtask.task_option, one row per task, deleted with the job. Nothing here runs anything.
+-- pgtask.task_option, one row per task, deleted with the job. Nothing here runs anything but
+-- one trigger on edgecron.run: it deletes a task that ended without output when its `delete` is
+-- true, as pg_task does (see pgtask._delete_done). The view shows only the pack's tasks.
 --
 -- | pg_task          | edgecron                                                            |
 -- | input (request)  | job.command                                                         |
@@ -19,6 +21,8 @@
 -- | active           | job.max_wait (a one-off task not started in time is GONE: expired)  |
 -- | group (queue)    | job.queue: at most edgecron.queue.max_running at once (1 if unset)  |
 -- | max              | job.priority, and the group's limit: max tasks at once, not max + 1 |
+-- | delete           | the task goes when its run succeeded without output (no repeat)     |
+-- | save             | kept and shown: a run never keeps session state (DISCARD ALL)       |
 -- | output, error,   | the latest run's result, error, status, started_at, finished_at,    |
 -- | state, start,    | backend_pid                                                         |
 -- | stop, pid        |                                                                     |
@@ -64,6 +68,8 @@ CREATE TABLE IF NOT EXISTS pgtask.task_option (
   "null" text NOT NULL DEFAULT '\N',
   data text
 );
+-- Added after the table first shipped: a reinstall adds it to the table it finds.
+ALTER TABLE pgtask.task_option ADD COLUMN IF NOT EXISTS save boolean NOT NULL DEFAULT false;
 ALTER TABLE pgtask.task_option ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS task_option_of_visible_job ON pgtask.task_option;
 -- A task's options are visible and writable exactly when its job is (edgecron.job's row security).
@@ -75,8 +81,11 @@ CREATE POLICY task_option_of_visible_job ON pgtask.task_option TO edgecron_user
 -- options go with their job (ON DELETE CASCADE, run as the table's owner).
 REVOKE ALL ON pgtask.task_option FROM PUBLIC, edgecron_user;
 GRANT SELECT, INSERT ON pgtask.task_option TO edgecron_user;
-GRANT UPDATE (parent, active, live, repeat, count, max, "delete", drift, legacy, header, string, delimiter, escape,
+GRANT UPDATE (save, parent, active, live, repeat, count, max, "delete", drift, legacy, header, string, delimiter, escape,
               quote, "null", data) ON pgtask.task_option TO edgecron_user;
+
+-- Every task has its row in task_option; job_pack records the same for all packs alike.
+SELECT edgecron_compat.adopt('pg_task', true, ARRAY(SELECT o.job_id FROM pgtask.task_option o));
 
 -- The statement edgecron evaluates after each run of a repeating task, giving the next plan as
 -- pg_task computes it on completion: the stop time plus repeat (drift), or the first point of
@@ -137,8 +146,9 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 -- The task table: one row per task, reading like pg_task's (its current column names, then the
--- 2019 ones: dt, request, response, queue). A repeating task is one row showing its latest
--- repetition; every repetition is a run in edgecron.my_runs. remote is always NULL.
+-- 2019 ones: dt, request, response, queue; then save, added later). A repeating task is one row
+-- showing its latest repetition; every repetition is a run in edgecron.my_runs. remote is
+-- always NULL.
 CREATE OR REPLACE VIEW public.task WITH (security_invoker = true) AS
 SELECT j.id, o.parent, coalesce(last.scheduled_for, j.run_after, j.created_at) AS plan,
        last.started_at AS start, last.finished_at AS stop, o.active, o.live, o.repeat,
@@ -148,7 +158,8 @@ SELECT j.id, o.parent, coalesce(last.scheduled_for, j.run_after, j.created_at) A
        j.command AS input, o."null", pgtask._output(last.result, o.header, o.delimiter, o."null") AS output,
        NULL::text AS remote,
        coalesce(last.scheduled_for, j.run_after, j.created_at) AS dt, j.command AS request,
-       pgtask._output(last.result, o.header, o.delimiter, o."null") AS response, j.queue AS queue
+       pgtask._output(last.result, o.header, o.delimiter, o."null") AS response, j.queue AS queue,
+       o.save
   FROM edgecron.job j
   JOIN pgtask.task_option o ON o.job_id = j.id
   LEFT JOIN LATERAL (SELECT r.scheduled_for, r.started_at, r.finished_at, r.backend_pid, r.status, r.result, r.error, r.reason
@@ -165,7 +176,8 @@ BEGIN
   IF max IS NULL OR max <= current_limit THEN
     RETURN;
   END IF;
-  IF has_table_privilege('edgecron.queue', 'INSERT') AND has_table_privilege('edgecron.queue', 'UPDATE') THEN
+  -- Admins hold UPDATE on max_running only (no table-level UPDATE: it would let them LOCK it).
+  IF has_table_privilege('edgecron.queue', 'INSERT') AND has_column_privilege('edgecron.queue', 'max_running', 'UPDATE') THEN
     INSERT INTO edgecron.queue AS q (name, max_running) VALUES (group_name, max)
     ON CONFLICT (name) DO UPDATE SET max_running = greatest(q.max_running, excluded.max_running);
   ELSE
@@ -213,6 +225,10 @@ BEGIN
   o.count := coalesce(NEW.count, 0);
   o.max := coalesce(NEW.max, 0);
   o."delete" := coalesce(NEW."delete", true);
+  o.save := coalesce(NEW.save, false);
+  IF o.save THEN
+    RAISE NOTICE 'save: edgecron starts every task in a fresh session; task state is not kept between tasks';
+  END IF;
   o.legacy := legacy;
   o.drift := coalesce(NEW.drift, legacy);
   o.header := coalesce(NEW.header, true);
@@ -231,6 +247,7 @@ BEGIN
           group_name, o.max)
   RETURNING id INTO o.job_id;
   INSERT INTO pgtask.task_option SELECT o.*;
+  PERFORM edgecron_compat.claim(o.job_id, 'pg_task');
   PERFORM pgtask._group_limit(group_name, o.max);
 
   NEW.id := o.job_id;
@@ -246,6 +263,7 @@ BEGIN
   NEW.max := o.max;
   NEW.drift := o.drift;
   NEW."delete" := o."delete";
+  NEW.save := o.save;
   NEW.timeout := coalesce(NEW.timeout, interval '0');
   RETURN NEW;
 END
@@ -289,10 +307,11 @@ BEGIN
   o.quote := NEW.quote;
   o."null" := NEW."null";
   o.data := NEW.data;
+  o.save := NEW.save;
   UPDATE pgtask.task_option t SET (parent, repeat, active, live, count, max, "delete", drift, header, string, delimiter,
-                                   escape, quote, "null", data)
+                                   escape, quote, "null", data, save)
     = (o.parent, o.repeat, o.active, o.live, o.count, o.max, o."delete", o.drift, o.header, o.string, o.delimiter,
-       o.escape, o.quote, o."null", o.data)
+       o.escape, o.quote, o."null", o.data, o.save)
    WHERE t.job_id = OLD.id;
 
   IF NEW.state = 'STOP' AND OLD.state <> 'STOP' THEN
@@ -339,6 +358,46 @@ $$;
 CREATE OR REPLACE TRIGGER task_insert INSTEAD OF INSERT ON public.task FOR EACH ROW EXECUTE FUNCTION pgtask._insert();
 CREATE OR REPLACE TRIGGER task_update INSTEAD OF UPDATE ON public.task FOR EACH ROW EXECUTE FUNCTION pgtask._update();
 CREATE OR REPLACE TRIGGER task_delete INSTEAD OF DELETE ON public.task FOR EACH ROW EXECUTE FUNCTION pgtask._delete();
+
+-- pg_task deletes a task whose run left no output and no error when its `delete` is true (the
+-- default). Here the task's job goes in the transaction in which the master records that its
+-- run succeeded. A repeating task is one row for all its repetitions, so it is kept; so is a
+-- task that resubmitted itself or has another run waiting. SECURITY DEFINER: the master (the
+-- edgecron tables' owner) is not a member of edgecron_user, whose task_option rows it could not
+-- read. It never waits: this runs in the master's transaction recording a batch of run ends,
+-- and a role may hold a lock on its own task's rows (SELECT … FOR UPDATE on its task_option or
+-- runs); then the task is kept. A failure to delete is a WARNING, never a failed recording.
+CREATE OR REPLACE FUNCTION pgtask._delete_done() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  o pgtask.task_option;
+BEGIN
+  SELECT t.* INTO o FROM pgtask.task_option t WHERE t.job_id = NEW.job_id;
+  IF NOT FOUND OR NOT o."delete" OR o.repeat > interval '0'
+     OR pgtask._output(NEW.result, o.header, o.delimiter, o."null") IS NOT NULL THEN
+    RETURN NULL;
+  END IF;
+  BEGIN
+    -- Every row the delete cascades to, locked without waiting (the job's is the master's already).
+    PERFORM FROM pgtask.task_option t WHERE t.job_id = NEW.job_id FOR UPDATE NOWAIT;
+    PERFORM FROM edgecron_compat.job_pack p WHERE p.job_id = NEW.job_id FOR UPDATE NOWAIT;
+    PERFORM FROM edgecron.run r WHERE r.job_id = NEW.job_id FOR UPDATE NOWAIT;
+    DELETE FROM edgecron.job j
+     WHERE j.id = NEW.job_id AND j.kind = 'one_time' AND j.resubmit_at IS NULL
+       AND NOT EXISTS (SELECT FROM edgecron.run r
+                        WHERE r.job_id = NEW.job_id AND r.id <> NEW.id AND r.status IN ('queued', 'running'));
+  EXCEPTION WHEN OTHERS THEN
+    RAISE WARNING 'pg_task pack: task % ended without output but could not be deleted: %', NEW.job_id, SQLERRM;
+  END;
+  RETURN NULL;
+END
+$$;
+-- Only a run's success fires it: the condition is checked before any function is called.
+-- Cost, measured on the embedded server: 10,000 run ends in one UPDATE take 0.27 s with this
+-- trigger, 0.20 s without (about 7 µs a run, most of it the task_option lookup).
+CREATE OR REPLACE TRIGGER pgtask_delete_done AFTER UPDATE OF status ON edgecron.run
+  FOR EACH ROW WHEN (OLD.status = 'running' AND NEW.status = 'succeeded')
+  EXECUTE FUNCTION pgtask._delete_done();
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA pgtask FROM PUBLIC;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgtask TO edgecron_user;

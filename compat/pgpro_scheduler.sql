@@ -7,6 +7,10 @@
 -- edgecron.run. Every function calls edgecron's own SQL interface; nothing here schedules or
 -- runs anything.
 --
+-- The pack shows and manages only the jobs it made (edgecron_compat.job_pack, compat/base.sql):
+-- get_cron(), get_log(), job_status, clean_log() … list and touch no job of another pack, nor
+-- one made with edgecron's own interface.
+--
 -- Security: pgpro_scheduler's functions are SECURITY DEFINER and, in 2.1, let any user run a
 -- job as any existing role (`run_as` is only checked for existence). Here every function is
 -- SECURITY INVOKER and every view security_invoker: `run_as` must be a role the owner (and the
@@ -23,6 +27,16 @@ BEGIN
   END IF;
 END
 $$;
+
+-- Installed before edgecron_compat.job_pack existed, the pack listed every recurring and every
+-- one-time job. The ones it made: recurring jobs with a rule, dates, or cron text matched on
+-- both day fields (day_match 'all', which it sets), and one-time jobs without an interval
+-- expression (hg_job's) or a queue (pg_task's and QSched's have one).
+SELECT edgecron_compat.adopt('pgpro_scheduler', to_regprocedure('schedule.create_job(jsonb)') IS NOT NULL,
+  ARRAY(SELECT j.id FROM edgecron.job j
+         WHERE NOT EXISTS (SELECT FROM edgecron_compat.job_pack p WHERE p.job_id = j.id)
+           AND CASE WHEN j.kind = 'recurring' THEN j.rule IS NOT NULL OR j.dates IS NOT NULL OR j.day_match = 'all'
+                    ELSE j.interval_expression IS NULL AND j.queue IS NULL END));
 
 CREATE SCHEMA IF NOT EXISTS schedule;
 REVOKE ALL ON SCHEMA schedule FROM PUBLIC;
@@ -54,6 +68,109 @@ BEGIN
 END
 $$;
 
+-- pgpro refuses cron text it cannot parse when the job is created (cron2jsontext raises): so
+-- does the pack, with pgpro's message for the mistake and the whole story in the detail. What
+-- edgecron reads beyond pgpro's dialect (6 fields, L, #, W, $, macros) is accepted.
+CREATE OR REPLACE FUNCTION schedule._check_cron(cron text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  problem jsonb := edgecron_compat.schedule_problem(cron);
+  kind text := problem ->> 'kind';
+  v numeric := (problem ->> 'value')::numeric;
+BEGIN
+  IF problem IS NULL THEN
+    RETURN;
+  END IF;
+  RAISE EXCEPTION '%', CASE
+      WHEN kind = 'range' THEN format('%s is out of range (%s)', v, CASE WHEN v = 0 THEN 11 ELSE 12 END)
+      WHEN kind = 'reversed' THEN format('bad  range: %s - %s (2)', problem ->> 'low', problem ->> 'high')
+      WHEN kind = 'step' AND v = 0 THEN format('period must be greater than zero: %s (6)', problem ->> 'token')
+      WHEN kind = 'step' THEN format('wrong period format: %s (10)', problem ->> 'token')
+      WHEN kind IN ('token', 'list') THEN format('the %s should be digit (44)', problem ->> 'token')
+      ELSE 'cron string wrong format (55)' END
+    USING ERRCODE = '22023', DETAIL = problem ->> 'message';
+END
+$$;
+
+-- A cron field's values (pgpro's dialect: numbers, names, *, lists, ranges, steps), sorted.
+CREATE OR REPLACE FUNCTION schedule._cron_values(field text, lo int, hi int, names text[]) RETURNS int[]
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  values_found int[] := '{}';
+  item text;
+  base text;
+  step int;
+  low int;
+  high int;
+BEGIN
+  FOREACH item IN ARRAY string_to_array(upper(field), ',') LOOP
+    base := split_part(item, '/', 1);
+    step := coalesce(nullif(split_part(item, '/', 2), '')::int, 1);
+    IF base = '*' THEN
+      low := lo;
+      high := hi;
+    ELSE
+      low := CASE WHEN split_part(base, '-', 1) ~ '^\d+$' THEN split_part(base, '-', 1)::int
+                  ELSE array_position(names, split_part(base, '-', 1)) - 1 + lo END;
+      high := CASE WHEN strpos(base, '-') = 0 THEN CASE WHEN strpos(item, '/') > 0 THEN hi ELSE low END
+                   WHEN split_part(base, '-', 2) ~ '^\d+$' THEN split_part(base, '-', 2)::int
+                   ELSE array_position(names, split_part(base, '-', 2)) - 1 + lo END;
+    END IF;
+    values_found := values_found || ARRAY(SELECT g FROM generate_series(low, high, step) AS g);
+  END LOOP;
+  -- 7 is Sunday too.
+  RETURN ARRAY(SELECT DISTINCT CASE WHEN hi = 6 AND v = 7 THEN 0 ELSE v END AS w FROM unnest(values_found) AS v ORDER BY w);
+END
+$$;
+
+-- pgpro's cron2jsontext: cron text as its JSON rule, {"crontab": …, "minutes": […], "hours": […],
+-- "days": […], "months": […], "wdays": […]} (or "onstart": 1 for @reboot), in pgpro's layout.
+-- It takes text: an SQL function cannot take pgpro's cstring, and a quoted literal is text.
+-- Text pgpro's dialect has no JSON for (6 fields, L, #, W, $, ?, macros) is refused.
+CREATE OR REPLACE FUNCTION schedule.cron2jsontext(cron text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  months constant text[] := ARRAY['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+  days constant text[] := ARRAY['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+  f text[] := regexp_split_to_array(btrim(cron), '\s+');
+  problem jsonb;
+  list text := '';
+  i int;
+BEGIN
+  IF cron = '@reboot' THEN
+    RETURN format('{ "crontab": %s, "onstart": 1}', to_json(cron));
+  END IF;
+  IF cardinality(f) <> 5 THEN
+    RAISE EXCEPTION 'cron string wrong format (55)' USING ERRCODE = '22023',
+      DETAIL = format('expected 5 fields (minute hour day-of-month month day-of-week), got %s in "%s"', cardinality(f), cron);
+  END IF;
+  problem := edgecron_compat.cron_problem(cron);
+  IF problem IS NOT NULL THEN
+    PERFORM schedule._check_cron(cron);
+  END IF;
+  FOR i IN 1..5 LOOP
+    IF regexp_replace(upper(f[i]), CASE i WHEN 4 THEN array_to_string(months, '|') WHEN 5 THEN array_to_string(days, '|') ELSE '^$' END, '', 'g')
+       ~ '[?#$LW]' THEN
+      RAISE EXCEPTION 'the % should be digit (44)', f[i] USING ERRCODE = '22023',
+        DETAIL = format('"%s" in "%s" is cron syntax pgpro_scheduler''s rules cannot hold (?, #, $, L, W)', f[i], cron);
+    END IF;
+  END LOOP;
+  FOR i IN 1..5 LOOP
+    list := list || format(', "%s": [%s]', (ARRAY['minutes', 'hours', 'days', 'months', 'wdays'])[i],
+      array_to_string(schedule._cron_values(f[i], (ARRAY[0, 0, 1, 1, 0])[i], (ARRAY[59, 23, 31, 12, 6])[i],
+                                            CASE i WHEN 4 THEN months WHEN 5 THEN days END), ','));
+  END LOOP;
+  RETURN format('{ "crontab": %s%s}', to_json(cron), list);
+END
+$$;
+
+-- pgpro's schedule.nodename(): the node this scheduler serves. edgecron has one per database,
+-- and every job's node is 'master', pgpro's default.
+CREATE OR REPLACE FUNCTION schedule.nodename() RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT 'master'::text
+$$;
+
 -- pgpro_scheduler's create_job keys → edgecron's job keys (docs/job-keys.md). What pgpro
 -- accepts and edgecron reads otherwise:
 --   command and commands may each be a string or an array, and both may be given: they are
@@ -77,7 +194,7 @@ DECLARE
   list jsonb;
   k text;
   v jsonb;
-  whens int;
+  whens text[];
 BEGIN
   IF params IS NULL OR jsonb_typeof(params) <> 'object' THEN
     RAISE EXCEPTION 'job attributes must be a JSON object, got %', coalesce(params::text, 'NULL') USING ERRCODE = '22023';
@@ -125,10 +242,19 @@ BEGIN
                                              WHEN 'string' THEN jsonb_build_array(params -> 'dates') ELSE '[]' END) AS e) AS l;
     keys := keys || jsonb_build_object('dates', list);
   END IF;
-  whens := (keys ? 'cron')::int + (keys ? 'rule')::int + (keys ? 'dates')::int + (keys ? 'schedule')::int;
-  IF whens > 1 THEN
-    RAISE EXCEPTION 'cron, rule, date(s): give one; pgpro_scheduler merged them, an edgecron job has a single schedule'
-      USING ERRCODE = '22023', HINT = 'Make one job per schedule, or express all of it as one rule.';
+  -- pgpro runs a job at the times of its cron (or, without one, its rule) and also at its
+  -- dates. An edgecron job has one schedule (src/schedule takes exactly one of cron text, rule
+  -- or dates), so a mix is refused rather than half kept.
+  SELECT array_agg(w ORDER BY o) INTO whens FROM unnest(ARRAY['cron', 'rule', 'dates', 'schedule']) WITH ORDINALITY AS u(w, o)
+   WHERE keys ? w AND jsonb_typeof(keys -> w) <> 'null';
+  IF cardinality(whens) > 1 THEN
+    RAISE EXCEPTION '%: cannot be combined with %; an edgecron job has one schedule', whens[2], whens[1]
+      USING ERRCODE = '22023',
+            DETAIL = 'pgpro_scheduler fires such a job at its cron (or rule) times and at its dates; edgecron keeps one schedule per job: cron text, a rule or a list of dates.',
+            HINT = 'Make one job per schedule with the same commands, or write the times as one rule.';
+  END IF;
+  IF jsonb_typeof(keys -> 'cron') = 'string' THEN
+    PERFORM schedule._check_cron(keys ->> 'cron');
   END IF;
   IF keys ? 'cron' AND NOT keys ? 'day_match' THEN
     keys := keys || '{"day_match": "all"}';
@@ -139,7 +265,21 @@ $$;
 
 CREATE OR REPLACE FUNCTION schedule.create_job(params jsonb) RETURNS integer
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-  SELECT edgecron.create_job(schedule._job_keys(params, 'create'))::integer
+  SELECT edgecron_compat.claim(edgecron.create_job(schedule._job_keys(params, 'create')), 'pgpro_scheduler')::integer
+$$;
+
+-- A job the pack made (P0002 for any other: pgpro's functions see only their own jobs).
+CREATE OR REPLACE FUNCTION schedule._job(job_id bigint) RETURNS edgecron.job
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  j edgecron.job;
+BEGIN
+  SELECT x.* INTO j FROM edgecron.job x WHERE x.id = _job.job_id AND edgecron_compat.made_by(x.id, 'pgpro_scheduler');
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'there is no such job with id %', job_id USING ERRCODE = 'P0002';
+  END IF;
+  RETURN j;
+END
 $$;
 
 CREATE OR REPLACE FUNCTION schedule.create_job(cron text, command text, node text DEFAULT NULL) RETURNS integer
@@ -177,8 +317,10 @@ $$;
 CREATE OR REPLACE FUNCTION schedule.set_job_attributes(jobId integer, attrs jsonb) RETURNS boolean
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  keys jsonb := schedule._job_keys(attrs, 'alter');
+  keys jsonb;
 BEGIN
+  PERFORM schedule._job(jobId);
+  keys := schedule._job_keys(attrs, 'alter');
   IF keys = '{}' THEN
     RETURN false;
   END IF;
@@ -220,6 +362,7 @@ $$;
 CREATE OR REPLACE FUNCTION schedule.activate_job(jobId integer) RETURNS boolean
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+  PERFORM schedule._job(jobId);
   PERFORM edgecron.enable_job(jobId);
   RETURN true;
 END
@@ -228,14 +371,18 @@ $$;
 CREATE OR REPLACE FUNCTION schedule.deactivate_job(jobId integer) RETURNS boolean
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+  PERFORM schedule._job(jobId);
   PERFORM edgecron.disable_job(jobId);
   RETURN true;
 END
 $$;
 
 CREATE OR REPLACE FUNCTION schedule.drop_job(jobId integer) RETURNS boolean
-LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-  SELECT edgecron.unschedule(jobId::bigint)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  PERFORM schedule._job(jobId);
+  RETURN edgecron.unschedule(jobId::bigint);
+END
 $$;
 
 -- A job as pgpro's cron_rec. `rule` is the job's rule, or {"crontab": …} for cron text,
@@ -276,14 +423,8 @@ $$;
 
 CREATE OR REPLACE FUNCTION schedule.get_job(jobId int) RETURNS schedule.cron_rec
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  j edgecron.job;
 BEGIN
-  SELECT * INTO j FROM edgecron.job x WHERE x.id = jobId;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'there is no such job with id %', jobId USING ERRCODE = 'P0002';
-  END IF;
-  RETURN schedule._cron_rec(j);
+  RETURN schedule._cron_rec(schedule._job(jobId));
 END
 $$;
 
@@ -291,7 +432,8 @@ CREATE OR REPLACE FUNCTION schedule.get_cron() RETURNS SETOF schedule.cron_rec
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   PERFORM schedule._only_admin();
-  RETURN QUERY SELECT (schedule._cron_rec(j)).* FROM edgecron.job j WHERE j.kind = 'recurring' ORDER BY j.id;
+  RETURN QUERY SELECT (schedule._cron_rec(j)).* FROM edgecron.job j
+                WHERE j.kind = 'recurring' AND edgecron_compat.made_by(j.id, 'pgpro_scheduler') ORDER BY j.id;
 END
 $$;
 
@@ -300,7 +442,7 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   PERFORM schedule._only_admin(usename);
   RETURN QUERY SELECT (schedule._cron_rec(j)).* FROM edgecron.job j
-                WHERE j.kind = 'recurring' AND j.owner = usename ORDER BY j.id;
+                WHERE j.kind = 'recurring' AND j.owner = usename AND edgecron_compat.made_by(j.id, 'pgpro_scheduler') ORDER BY j.id;
 END
 $$;
 
@@ -325,7 +467,7 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   PERFORM schedule._only_admin(usename);
   RETURN QUERY SELECT (schedule._cron_rec(j)).* FROM edgecron.job j
-                WHERE j.kind = 'recurring' AND coalesce(j.run_as, j.owner) = usename ORDER BY j.id;
+                WHERE j.kind = 'recurring' AND coalesce(j.run_as, j.owner) = usename AND edgecron_compat.made_by(j.id, 'pgpro_scheduler') ORDER BY j.id;
 END
 $$;
 
@@ -342,7 +484,7 @@ BEGIN
   RETURN QUERY
     SELECT (schedule._cron_job(j, r)).*
       FROM edgecron.run r JOIN edgecron.job j ON j.id = r.job_id
-     WHERE j.kind = 'recurring'
+     WHERE j.kind = 'recurring' AND edgecron_compat.made_by(j.id, 'pgpro_scheduler')
        AND (usename IS NULL OR coalesce(r.role, j.run_as, j.owner) = usename)
        AND CASE WHEN finished THEN r.finished_at IS NOT NULL ELSE r.status = 'running' END
      ORDER BY r.id;
@@ -390,7 +532,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT * FROM schedule._runs(usename, true)
 $$;
 
--- Empties the log (edgecron_admin; pgpro: superuser): every finished run of a recurring job.
+-- Empties the log (edgecron_admin; pgpro: superuser): every finished run of a recurring job
+-- the pack made. Other packs' history (cron.job_run_details, qsched_my_log) stays.
 CREATE OR REPLACE FUNCTION schedule.clean_log() RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -399,7 +542,8 @@ BEGIN
   RETURN edgecron.delete_runs(run_ids => ARRAY(
     SELECT r.id FROM edgecron.run r
      WHERE r.finished_at IS NOT NULL
-       AND EXISTS (SELECT FROM edgecron.job j WHERE j.id = r.job_id AND j.kind = 'recurring')));
+       AND EXISTS (SELECT FROM edgecron.job j WHERE j.id = r.job_id AND j.kind = 'recurring'
+                                               AND edgecron_compat.made_by(j.id, 'pgpro_scheduler'))));
 END
 $$;
 
@@ -414,8 +558,10 @@ BEGIN
   IF query IS NULL THEN
     RAISE EXCEPTION 'there is no ''query'' parameter' USING ERRCODE = '22023';
   END IF;
-  RETURN edgecron.submit_job(query, params, run_after, max_duration, max_wait_interval,
-                             nullif(run_as, current_user::text), depends_on, name, comments, resubmit_limit);
+  RETURN edgecron_compat.claim(
+    edgecron.submit_job(query, params, run_after, max_duration, max_wait_interval,
+                        nullif(run_as, current_user::text), depends_on, name, comments, resubmit_limit),
+    'pgpro_scheduler');
 END
 $$;
 
@@ -423,6 +569,9 @@ $$;
 CREATE OR REPLACE FUNCTION schedule.cancel_job(job_id bigint) RETURNS boolean
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+  IF NOT edgecron_compat.made_by(job_id, 'pgpro_scheduler') THEN
+    RETURN false;
+  END IF;
   RETURN edgecron.cancel_job(job_id);
 EXCEPTION WHEN no_data_found THEN
   RETURN false;
@@ -439,7 +588,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT edgecron.get_self_id()
 $$;
 
--- One-time jobs with pgpro's at-job columns (run_after: now when none was given, as pgpro sets
+-- The pack's one-time jobs with pgpro's at-job columns (run_after: now when none was given, as pgpro sets
 -- it, NULL for a job waiting on depends_on). status: processing while a run is in flight, done
 -- once the job is done (or broken), submitted before; is_success, error and done_time describe
 -- the latest run of a done job. attempt counts resubmits.
@@ -458,7 +607,7 @@ SELECT j.id, 'master'::text AS node, j.name, j.comments,
   LEFT JOIN LATERAL (SELECT r.status, r.started_at, r.finished_at, r.error, r.reason
                        FROM edgecron.run r WHERE r.job_id = j.id ORDER BY r.id DESC LIMIT 1) AS last ON true
   CROSS JOIN LATERAL (SELECT j.state IN ('done', 'broken') AND coalesce(last.status NOT IN ('queued', 'running'), true) AS yes) AS done
- WHERE j.kind = 'one_time';
+ WHERE j.kind = 'one_time' AND edgecron_compat.made_by(j.id, 'pgpro_scheduler');
 
 CREATE OR REPLACE VIEW schedule.job_status WITH (security_invoker = true) AS
 SELECT id, node, name, comments, run_after, query, params, depends_on, run_as, attempt, resubmit_limit,

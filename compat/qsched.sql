@@ -12,7 +12,8 @@
 --                        fallback, recorded in qsched.schedule;
 --   "never two at once"= every job of one QSched job shares the edgecron queue 'qsched:<job id>',
 --                        whose limit is 1 while edgecron.queue has no row for it;
---   dynamic override   = the schedule's next_time_statement;
+--   dynamic override   = the schedule's next_time_statement, used after a successful run only
+--                        (a failed run's next start comes from the cron text, as in QSched);
 --   double_fault       = edgecron's fallback outcome (fallback.status = 'failed');
 --   log rotation       = edgecron.settings.retention_age / retention_max_runs.
 -- Nothing here runs anything.
@@ -20,11 +21,34 @@
 -- Security: every function is SECURITY INVOKER and every view security_invoker: a role sees
 -- and changes its own jobs (edgecron_admin all), under edgecron's checks. QSched's GRANT SCHED
 -- is edgecron's edgecron.grant_user(role).
+--
+-- The functions are called unqualified, as in QHB, so they resolve along the caller's
+-- search_path, where `public` is. A role that may create objects in `public` could add, say,
+-- public.qsched_job_exec(integer): `SELECT qsched_job_exec(1)` would pick it over this pack's
+-- bigint one and run it with the caller's rights. The pack therefore refuses to install while
+-- PUBLIC may create in `public` (PostgreSQL's default before 15, and kept by upgraded
+-- databases), and warns of each other role that may.
 
 DO $$
+DECLARE
+  creators text;
 BEGIN
   IF to_regclass('drizzle.__edgecron_migrations') IS NULL OR to_regprocedure('edgecron.create_job(jsonb)') IS NULL THEN
     RAISE EXCEPTION 'qsched pack: edgecron''s migrations are not applied to this database; run npm run migrate first';
+  END IF;
+  IF has_schema_privilege('public', 'public', 'CREATE') THEN
+    RAISE EXCEPTION 'qsched pack: every role may create objects in schema public, where the QSched functions are called unqualified'
+      USING ERRCODE = '42501',
+            DETAIL = 'Any role could then add a function such as public.qsched_job_exec(integer) that a caller''s SELECT qsched_job_exec(1) would run instead, with the caller''s rights.',
+            HINT = 'REVOKE CREATE ON SCHEMA public FROM PUBLIC; (the default since PostgreSQL 15), then install the pack again.';
+  END IF;
+  SELECT string_agg(quote_ident(r.rolname), ', ' ORDER BY r.rolname) INTO creators
+    FROM pg_catalog.pg_namespace n, aclexplode(n.nspacl) AS a
+    JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+   WHERE n.nspname = 'public' AND a.privilege_type = 'CREATE' AND a.grantee <> n.nspowner AND NOT r.rolsuper;
+  IF creators IS NOT NULL THEN
+    RAISE WARNING 'qsched pack: these roles may create objects in schema public and so put a function before a QSched one for every caller: %', creators
+      USING HINT = 'Trust them as you trust the database owner, or REVOKE CREATE ON SCHEMA public FROM them.';
   END IF;
 END
 $$;
@@ -49,6 +73,10 @@ CREATE TABLE IF NOT EXISTS qsched.schedule (
   next_fire_statement text
 );
 CREATE INDEX IF NOT EXISTS schedule_job_idx ON qsched.schedule (job_id);
+
+-- qsched.job and qsched.schedule say which jobs the pack made; job_pack says it for all packs.
+SELECT edgecron_compat.adopt('qsched', true,
+  ARRAY(SELECT q.job_id FROM qsched.job q UNION ALL SELECT s.edgecron_job_id FROM qsched.schedule s));
 
 ALTER TABLE qsched.job ENABLE ROW LEVEL SECURITY;
 ALTER TABLE qsched.schedule ENABLE ROW LEVEL SECURITY;
@@ -116,6 +144,7 @@ BEGIN
   END IF;
   INSERT INTO edgecron.job (command, enabled) VALUES (command, false) RETURNING id INTO new_id;
   UPDATE edgecron.job j SET queue = 'qsched:' || new_id WHERE j.id = new_id;
+  PERFORM edgecron_compat.claim(new_id, 'qsched');
   INSERT INTO qsched.job (job_id, name, kind, payload) VALUES (new_id, job_name, kind, payload);
   RETURN new_id;
 END
@@ -145,17 +174,23 @@ END
 $$;
 
 -- A schedule (6-field cron, seconds first) for a job, disabled until the job or the schedule is
--- enabled; returns its id.
+-- enabled; returns its id. Cron text that cannot be right is refused here, not when it fires.
 CREATE OR REPLACE FUNCTION public.qsched_schedule_create(job_id bigint, cron text) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   j edgecron.job := qsched._job(job_id);
+  problem jsonb := edgecron_compat.schedule_problem(cron);
   schedule_job bigint;
   new_id bigint;
 BEGIN
+  IF problem IS NOT NULL THEN
+    RAISE EXCEPTION 'cron: "%" is not a schedule', cron USING ERRCODE = '22023', DETAIL = problem ->> 'message',
+      HINT = 'QSched schedules are 6-field cron, seconds first: ''1/30 * * * * *'' runs at seconds 1 and 31.';
+  END IF;
   INSERT INTO edgecron.job (schedule, command, fallback, queue, owner, enabled)
   VALUES (cron, j.command, j.fallback, j.queue, j.owner, false)
   RETURNING id INTO schedule_job;
+  PERFORM edgecron_compat.claim(schedule_job, 'qsched');
   INSERT INTO qsched.schedule (job_id, edgecron_job_id) VALUES (j.id, schedule_job) RETURNING id INTO new_id;
   RETURN new_id;
 END
@@ -197,7 +232,8 @@ BEGIN
   PERFORM qsched._set_enabled(schedules, false);
   IF edgecron._is_engine() THEN
     -- The table owner's writes pass edgecron's run triggers untouched: write what they would.
-    UPDATE edgecron.run r SET status = 'canceled', finished_at = now(), reason = 'canceled by ' || current_user
+    UPDATE edgecron.run r SET status = 'canceled', finished_at = now(), reason = 'canceled by ' || current_user,
+                              needs_finish = true
      WHERE r.status = 'queued' AND (r.job_id = qsched_job_disable.job_id OR r.job_id = ANY (schedules));
   ELSE
     UPDATE edgecron.run r SET status = 'canceled'
@@ -217,8 +253,11 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 -- The next start of the schedule's job comes from `next_fire` (an SQL expression, read as a
--- timestamp without time zone in the session's zone) evaluated after each run, instead of the
--- cron text.
+-- timestamp without time zone in the session's zone) evaluated after each successful run,
+-- instead of the cron text. After a failed run the statement gives no row, and edgecron then
+-- takes the next start from the cron text (docs/engine.md): QSched computes the override
+-- "after each successful execution". schedule.transaction_state is set by edgecron's executor
+-- before it runs a next_time_statement (pgpro_scheduler's variable).
 CREATE OR REPLACE FUNCTION public.qsched_schedule_dyn_override(schedule_id bigint, next_fire text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -228,8 +267,29 @@ BEGIN
     RAISE EXCEPTION 'dynamic SQL: give an expression such as CURRENT_TIMESTAMP + ''1 day''' USING ERRCODE = '22023';
   END IF;
   UPDATE qsched.schedule s SET next_fire_statement = next_fire WHERE s.id = schedule_id;
-  UPDATE edgecron.job j SET next_time_statement = format('SELECT (%s)::timestamp::timestamptz', next_fire)
+  UPDATE edgecron.job j
+     SET next_time_statement = format(
+           'SELECT (%s)::timestamp::timestamptz WHERE current_setting(''schedule.transaction_state'', true) IS DISTINCT FROM ''failure''',
+           next_fire)
    WHERE j.id = schedule_job;
+END
+$$;
+
+-- Overrides set before the pack knew of failed runs get the statement above; their next start,
+-- already computed, stays (a job in sync stays in sync, so the master does not recompute it).
+DO $$
+BEGIN
+  UPDATE edgecron.job j
+     SET next_time_statement = format(
+           'SELECT (%s)::timestamp::timestamptz WHERE current_setting(''schedule.transaction_state'', true) IS DISTINCT FROM ''failure''',
+           s.next_fire_statement),
+         synced_revision = j.synced_revision + CASE WHEN j.revision = j.synced_revision THEN 1 ELSE 0 END
+    FROM qsched.schedule s
+   WHERE s.edgecron_job_id = j.id AND s.next_fire_statement IS NOT NULL
+     AND j.next_time_statement = format('SELECT (%s)::timestamp::timestamptz', s.next_fire_statement);
+EXCEPTION WHEN insufficient_privilege THEN
+  RAISE WARNING 'qsched pack: dynamic overrides made before this version still run after failed runs: %', SQLERRM
+    USING HINT = 'Install the pack as the owner of the edgecron tables, or set each override again with qsched_schedule_dyn_override.';
 END
 $$;
 

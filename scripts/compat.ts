@@ -1,6 +1,8 @@
 // Installs a compatibility pack (compat/<pack>.sql) into a database that already has edgecron's
 // migrations: `npm run compat -- <pack>` on DATABASE_URL, or installCompatPack() from code (the
-// integration tests install every pack this way). docs/compat/README.md lists the packs.
+// integration tests install every pack this way). docs/compat/README.md lists the packs. What
+// the packs share (compat/base.sql: which pack made each job, the schedule check) is applied
+// before each pack, in its transaction.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -10,6 +12,8 @@ export const COMPAT_PACKS = ['pg_cron', 'pgpro_scheduler', 'pg_task', 'qsched', 
 export type CompatPack = (typeof COMPAT_PACKS)[number];
 
 const COMPAT_FOLDER = new URL('../compat/', import.meta.url);
+/** Not a pack: what every pack builds on. */
+const BASE_FILE = 'base.sql';
 const JOURNAL = new URL('../drizzle/meta/_journal.json', import.meta.url);
 
 /** A pack name as given on the command line, checked; 'all' is every pack. */
@@ -31,12 +35,14 @@ export async function installCompatPack(url: string, pack: CompatPack | 'all'): 
   await client.connect();
   try {
     await checkMigrations(client, url);
+    const base = await readFile(new URL(BASE_FILE, COMPAT_FOLDER), 'utf8');
     for (const name of packs) {
       const text = await readFile(new URL(`${name}.sql`, COMPAT_FOLDER), 'utf8');
       await client.query('BEGIN');
       try {
         // One installer at a time per database; the lock ends with the transaction.
         await client.query(`SELECT pg_advisory_xact_lock(hashtext('edgecron.compat'))`);
+        await client.query(base);
         await client.query(text);
         await client.query('COMMIT');
       } catch (e) {

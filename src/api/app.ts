@@ -7,7 +7,7 @@ import { readConfig } from '../env';
 import { authenticate, mayUseDatabase } from './auth';
 import type { AppEnv } from './context';
 import { loggableError } from './database-errors';
-import { ApiFailure, errorResponse, type ApiError } from './errors';
+import { ApiFailure, MAX_BODY_BYTES, errorResponse, fromHttpException } from './errors';
 import { openApiDocument, docsRoutes } from './routes/docs';
 import { jobActionRoutes } from './routes/job-actions';
 import { jobByNameRoutes } from './routes/job-by-name';
@@ -18,24 +18,7 @@ import { submitRoutes } from './routes/submit';
 import { newRouter } from './router';
 import { schedulePreview } from './schedule-preview';
 
-export const MAX_BODY_BYTES = 256 * 1024;
-
-/** What a Hono HTTPException (raised by middleware, not by us) means in our terms. */
-function fromHttpException(e: HTTPException, c: { req: { header(name: string): string | undefined } }): ApiError {
-  switch (e.status) {
-    case 400:
-      return { code: 'invalid_request', message: `body: is not valid JSON (${e.message})` };
-    case 413:
-      return { code: 'payload_too_large', message: `body: larger than the ${MAX_BODY_BYTES / 1024} KB allowed` };
-    case 415:
-      return {
-        code: 'unsupported_media_type',
-        message: `body: Content-Type must be application/json, got ${JSON.stringify(c.req.header('Content-Type') ?? 'none')}`,
-      };
-    default:
-      return e.status < 500 ? { code: 'invalid_request', message: e.message } : { code: 'internal', message: 'internal error' };
-  }
-}
+export { MAX_BODY_BYTES } from './errors';
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = newRouter();
@@ -70,13 +53,15 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use('/v1/databases/*', async (c, next) => {
     const config = readConfig(c.env as unknown as Record<string, unknown>);
     if (!config.ok) return errorResponse(c, config.error);
-    if (config.value.tokens.size === 0) {
+    const tokens = config.value.tokens;
+    if (!tokens.ok) return errorResponse(c, tokens.error);
+    if (tokens.value.size === 0) {
       return errorResponse(c, {
         code: 'no_tokens',
         message: 'no API tokens are configured: set EDGECRON_TOKENS; until then every data route is refused',
       });
     }
-    const grant = await authenticate(config.value, c.req.header('Authorization'));
+    const grant = await authenticate(tokens.value, c.req.header('Authorization'));
     if (!grant) {
       return errorResponse(c, { code: 'unauthorized', message: 'a valid "Authorization: Bearer <token>" header is required' });
     }

@@ -28,9 +28,17 @@ export function databaseErrorOf(e: unknown): DatabaseErrorFields | null {
 }
 
 /**
- * The API error for a SQLSTATE raised by bad input, or null for anything else (an unexpected
- * failure, answered as a 500 without its text). Class 22 (data exception) and class 23 (integrity
- * constraint) are the caller's input: 23505 is a taken name (409), the rest 400.
+ * The API error for a SQLSTATE raised by bad input or a state the request cannot change, or null
+ * for anything else (an unexpected failure: a lost connection, a syntax error in our own SQL),
+ * answered as a 500 with a request id and without its text.
+ *
+ * - class 22 (data exception), class 23 (integrity constraint) and 42704 (no such role): the
+ *   caller's input, 400; but 23505, a taken name, is a 409;
+ * - class 54 (program limit exceeded): a value past what PostgreSQL can hold (54000, an index
+ *   entry above 2704 bytes) is a 413, anything too complex for it (54001, stack depth) a 400;
+ * - 55000 (object not in prerequisite state), raised by the triggers when a request races the
+ *   scheduler (cancelling a job whose run has just started or ended): a 409, try again;
+ * - 42501: forbidden (403); P0002: not found (404).
  */
 export function apiErrorFromDatabase(e: unknown): ApiError | null {
   const pg = databaseErrorOf(e);
@@ -38,14 +46,19 @@ export function apiErrorFromDatabase(e: unknown): ApiError | null {
   // "Failing row contains (…)" repeats the whole row back: noise, and possibly large.
   const detail = pg.detail && !pg.detail.startsWith('Failing row contains') ? pg.detail : undefined;
   const details = { sqlstate: pg.code, ...(detail ? { detail } : {}), ...(pg.hint ? { hint: pg.hint } : {}) };
-  if (pg.code === '23505') return { code: 'conflict', message: pg.message, details };
-  if (pg.code === '42501') return { code: 'forbidden', message: pg.message, details };
-  if (pg.code === 'P0002') return { code: 'not_found', message: pg.message, details };
-  // 42704: a role named by run_as or owner does not exist; 2201B/2201G and friends sit in class 22.
-  if (pg.code.startsWith('22') || pg.code.startsWith('23') || pg.code === '42704') {
-    return { code: 'invalid_request', message: pg.message, details };
-  }
+  const as = (code: ApiError['code']): ApiError => ({ code, message: pg.message, details });
+  if (pg.code === '23505' || pg.code === '55000') return as('conflict');
+  if (pg.code === '42501') return as('forbidden');
+  if (pg.code === 'P0002') return as('not_found');
+  if (pg.code === '54000') return as('payload_too_large');
+  if (pg.code.startsWith('22') || pg.code.startsWith('23') || pg.code.startsWith('54') || pg.code === '42704') return as('invalid_request');
   return null;
+}
+
+/** The SQLSTATE behind an API error that came from the database (apiErrorFromDatabase), if any. */
+export function sqlstateOf(error: ApiError): string | undefined {
+  const details = error.details;
+  return details !== null && typeof details === 'object' && 'sqlstate' in details && typeof details.sqlstate === 'string' ? details.sqlstate : undefined;
 }
 
 /** The driver's error behind drizzle's "Failed query: …" wrapper, whose text holds the query and its parameters. */

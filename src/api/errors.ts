@@ -1,6 +1,9 @@
 // API errors are values with a code; they become HTTP responses here and only here.
 import type { Context } from 'hono';
+import type { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export const MAX_BODY_BYTES = 256 * 1024;
 
 export type ApiErrorCode =
   | 'invalid_request'
@@ -46,9 +49,10 @@ export function httpStatus(code: ApiErrorCode): ContentfulStatusCode {
       return 415;
     case 'unprocessable':
       return 422;
-    case 'misconfigured':
     case 'internal':
       return 500;
+    // The service cannot serve until its configuration is fixed: unavailable, like no tokens.
+    case 'misconfigured':
     case 'no_tokens':
     case 'database_unavailable':
       return 503;
@@ -73,3 +77,20 @@ export class ApiFailure extends Error {
 export const fail = (code: ApiErrorCode, message: string, details?: unknown): never => {
   throw new ApiFailure(details === undefined ? { code, message } : { code, message, details });
 };
+
+/** What a Hono HTTPException (raised by middleware and validators, not by us) means in our terms. */
+export function fromHttpException(e: HTTPException, c: { req: { header(name: string): string | undefined } }): ApiError {
+  switch (e.status) {
+    case 400:
+      return { code: 'invalid_request', message: `body: is not valid JSON (${e.message})` };
+    case 413:
+      return { code: 'payload_too_large', message: `body: larger than the ${MAX_BODY_BYTES / 1024} KB allowed` };
+    case 415:
+      return {
+        code: 'unsupported_media_type',
+        message: `body: Content-Type must be application/json, got ${JSON.stringify(c.req.header('Content-Type') ?? 'none')}`,
+      };
+    default:
+      return e.status < 500 ? { code: 'invalid_request', message: e.message } : { code: 'internal', message: 'internal error' };
+  }
+}

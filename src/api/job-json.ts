@@ -1,11 +1,10 @@
-// Rows as the API shows them: snake_case like the SQL columns, instants as ISO UTC strings.
+// Rows as the API shows them: snake_case like the SQL columns, instants as ISO UTC strings
+// (null, and named in `unreadable_instants`, for one JavaScript cannot hold: instant-json.ts).
 import type { Job, Run } from '../db/schema';
+import { InstantWriter } from './instant-json';
 import type { RunSummary } from './queries/jobs';
 import type { JobJson } from './schemas/job';
 import type { RunJson } from './schemas/run';
-
-const iso = (value: Date | string): string => new Date(value).toISOString();
-const isoOrNull = (value: Date | string | null): string | null => (value === null ? null : iso(value));
 
 /** Job.status (documented in schemas/job.ts): what a user asks first about a job. */
 export function jobStatus(row: Job, runs: RunSummary): string {
@@ -21,6 +20,7 @@ export function jobStatus(row: Job, runs: RunSummary): string {
 }
 
 export function jobJson(row: Job, runs: RunSummary): JobJson {
+  const at = new InstantWriter();
   return {
     id: row.id,
     name: row.name,
@@ -34,12 +34,12 @@ export function jobJson(row: Job, runs: RunSummary): JobJson {
     use_same_transaction: row.useSameTransaction,
     schedule: row.schedule,
     rule: row.rule,
-    dates: row.dates?.map(iso) ?? null,
-    run_after: isoOrNull(row.runAfter),
+    dates: row.dates?.map((date, i) => at.iso(`dates.${i}`, date)) ?? null,
+    run_after: at.isoOrNull('run_after', row.runAfter),
     timezone: row.timezone,
     day_match: row.dayMatch,
-    start_at: isoOrNull(row.startAt),
-    end_at: isoOrNull(row.endAt),
+    start_at: at.isoOrNull('start_at', row.startAt),
+    end_at: at.isoOrNull('end_at', row.endAt),
     depends_on: row.dependsOn?.map(Number) ?? null,
     next_time_statement: row.nextTimeStatement,
     interval_expression: row.intervalExpression,
@@ -64,41 +64,44 @@ export function jobJson(row: Job, runs: RunSummary): JobJson {
     broken_reason: row.brokenReason,
     consecutive_failures: row.consecutiveFailures,
     resubmit_count: row.resubmitCount,
-    resubmit_at: isoOrNull(row.resubmitAt),
-    next_run_at: isoOrNull(row.nextRunAt),
-    last_scheduled_for: isoOrNull(row.lastScheduledFor),
-    last_finished_at: isoOrNull(row.lastFinishedAt),
-    anchor_at: iso(row.anchorAt),
-    created_at: iso(row.createdAt),
-    updated_at: iso(row.updatedAt),
+    resubmit_at: at.isoOrNull('resubmit_at', row.resubmitAt),
+    next_run_at: at.isoOrNull('next_run_at', row.nextRunAt),
+    last_scheduled_for: at.isoOrNull('last_scheduled_for', row.lastScheduledFor),
+    last_finished_at: at.isoOrNull('last_finished_at', row.lastFinishedAt),
+    anchor_at: at.iso('anchor_at', row.anchorAt),
+    created_at: at.iso('created_at', row.createdAt),
+    updated_at: at.iso('updated_at', row.updatedAt),
     status: jobStatus(row, runs),
     finished: row.state !== 'active',
+    ...at.marker(),
   };
 }
 
 export function runJson(row: Run): RunJson {
+  const at = new InstantWriter();
   return {
     id: row.id,
     job_id: row.jobId,
     owner: row.owner,
-    scheduled_for: iso(row.scheduledFor),
+    scheduled_for: at.iso('scheduled_for', row.scheduledFor),
     attempt: row.attempt,
     status: row.status,
     reason: row.reason,
     queue: row.queue,
     priority: row.priority,
-    start_after: iso(row.startAfter),
-    not_after: isoOrNull(row.notAfter),
-    claimed_at: iso(row.claimedAt),
-    started_at: isoOrNull(row.startedAt),
-    finished_at: isoOrNull(row.finishedAt),
+    start_after: at.iso('start_after', row.startAfter),
+    not_after: at.isoOrNull('not_after', row.notAfter),
+    claimed_at: at.iso('claimed_at', row.claimedAt),
+    started_at: at.isoOrNull('started_at', row.startedAt),
+    finished_at: at.isoOrNull('finished_at', row.finishedAt),
     master_id: row.masterId,
-    lease_until: isoOrNull(row.leaseUntil),
+    lease_until: at.isoOrNull('lease_until', row.leaseUntil),
     backend_pid: row.backendPid,
     role: row.role,
     cancel_requested: row.cancelRequested,
     result: row.result,
     error: row.error,
     fallback: row.fallback,
+    ...at.marker(),
   };
 }

@@ -3,6 +3,7 @@
 import type { Job } from '../db/schema';
 import { parseSchedule, previewSchedule, type ScheduleInput } from '../schedule';
 import { ApiFailure } from './errors';
+import { readableTime } from './instant-json';
 
 export const NEXT_FIRES = 5;
 
@@ -12,19 +13,33 @@ const TIMING_KEYS = ['schedule', 'cron', 'rule', 'date', 'dates', 'timezone', 'd
 /** The schedule-module field each body key is checked as. */
 const FIELD_OF_KEY: Record<string, string> = { start_date: 'start', end_date: 'end', day_match: 'dayMatch' };
 
-const iso = (value: Date | string): string => new Date(value).toISOString();
+/** Body keys of the stored instants a schedule reads. */
+type StoredInstantKey = 'dates' | 'start_date' | 'end_date';
+
+/** A stored job's schedule as schedule-module input, and which of its instants JavaScript cannot hold. */
+interface RowSchedule {
+  input: ScheduleInput;
+  unreadable: Set<StoredInstantKey>;
+}
 
 /** The schedule a stored job has, as schedule-module input (as src/master/job-schedule.ts reads it). */
-function inputOfRow(row: Job, defaultTimezone: string): ScheduleInput {
-  return {
+function inputOfRow(row: Job, defaultTimezone: string): RowSchedule {
+  const unreadable = new Set<StoredInstantKey>();
+  const iso = (key: StoredInstantKey, value: Date): string | null => {
+    const time = readableTime(value);
+    if (time === null) unreadable.add(key);
+    return time === null ? null : new Date(time).toISOString();
+  };
+  const input: ScheduleInput = {
     ...(row.schedule !== null ? { schedule: row.schedule } : {}),
     ...(row.rule !== null ? { rule: row.rule } : {}),
-    ...(row.dates !== null ? { dates: row.dates.map(iso) } : {}),
+    ...(row.dates !== null ? { dates: row.dates.map((date) => iso('dates', date)) } : {}),
     timezone: row.timezone ?? defaultTimezone,
     ...(row.dayMatch !== null ? { dayMatch: row.dayMatch } : {}),
-    start: row.startAt === null ? null : iso(row.startAt),
-    end: row.endAt === null ? null : iso(row.endAt),
+    start: row.startAt === null ? null : iso('start_date', row.startAt),
+    end: row.endAt === null ? null : iso('end_date', row.endAt),
   };
+  return { input, unreadable };
 }
 
 /** The keys of a create or change body that decide when a job fires (null: the default). */
@@ -44,7 +59,8 @@ export function checkSchedule(keys: TimingKeys, defaultTimezone: string, current
   if (!TIMING_KEYS.some((key) => keys[key] !== undefined)) return;
   const replacesSource = given(keys.schedule) || given(keys.cron) || given(keys.rule) || given(keys.date) || given(keys.dates);
   if (current && current.kind === 'one_time' && !replacesSource) return;
-  const base: ScheduleInput = current ? inputOfRow(current, defaultTimezone) : {};
+  const stored = current ? inputOfRow(current, defaultTimezone) : { input: {}, unreadable: new Set<StoredInstantKey>() };
+  const base = stored.input;
   const sourceKey = given(keys.cron) ? 'cron' : given(keys.date) ? 'date' : given(keys.dates) ? 'dates' : given(keys.rule) ? 'rule' : 'schedule';
   const source: ScheduleInput = replacesSource
     ? {
@@ -53,6 +69,21 @@ export function checkSchedule(keys: TimingKeys, defaultTimezone: string, current
         ...(given(keys.dates) ? { dates: keys.dates } : given(keys.date) ? { dates: [keys.date] } : {}),
       }
     : { schedule: base.schedule, rule: base.rule, dates: base.dates };
+  // A stored instant JavaScript cannot hold (infinity, a BC date: written by SQL) cannot be
+  // checked, and the change keeps it: the caller must give it anew.
+  const kept: Array<[StoredInstantKey, boolean]> = [
+    ['dates', !replacesSource],
+    ['start_date', keys.start_date === undefined],
+    ['end_date', keys.end_date === undefined],
+  ];
+  const unreadable = kept.find(([key, keeps]) => keeps && stored.unreadable.has(key))?.[0];
+  if (unreadable !== undefined) {
+    throw new ApiFailure({
+      code: 'invalid_request',
+      message: `${unreadable}: the job's stored value cannot be read as an instant (infinity, a BC date or a year JavaScript cannot hold); give ${unreadable} anew along with this change`,
+      details: { field: unreadable },
+    });
+  }
   const dayMatch = keys.day_match === undefined ? (replacesSource ? undefined : base.dayMatch) : (keys.day_match ?? undefined);
   const input: ScheduleInput = {
     ...source,
@@ -80,6 +111,9 @@ export function checkSchedule(keys: TimingKeys, defaultTimezone: string, current
 /** The next fire times of a stored job strictly after `now` (none for one-time jobs). */
 export function nextFires(row: Job, defaultTimezone: string, now: Date): string[] {
   if (row.kind === 'one_time') return [];
-  const preview = previewSchedule(inputOfRow(row, defaultTimezone), now, NEXT_FIRES, { anchor: row.anchorAt });
+  const { input, unreadable } = inputOfRow(row, defaultTimezone);
+  // A schedule with an instant JavaScript cannot hold has no fire times to show.
+  if (unreadable.size > 0 || readableTime(row.anchorAt) === null) return [];
+  const preview = previewSchedule(input, now, NEXT_FIRES, { anchor: row.anchorAt });
   return preview.ok ? preview.value.fires : [];
 }

@@ -1,80 +1,95 @@
 // POST /v1/schedule/preview: the next fires of a schedule, so a user can check it before saving
 // it. It touches no data, so it needs no token. Mount it before the token-checked /v1 routes.
+// Like every other route, the zod schema that validates its body also describes it in
+// /openapi.json.
 //
-// Request errors answer 400 (413 for an oversized body) with the one error body shape
-// {"error": {"code", "message", "details"?}}: `invalid_request` for the body itself, the schedule
-// module's codes (`invalid_schedule`, `invalid_timezone`, `never_fires`) for what it says.
-import { Hono, type Context } from 'hono';
-import { z } from 'zod';
-import { MAX_PREVIEW_COUNT, canonicalTimeZone, parseInstant, previewSchedule, quote, type ScheduleInput } from '../schedule';
+// Request errors answer 400 (413 for an oversized body, 415 for one that is not JSON) with the
+// one error body shape {"error": {"code", "message", "details"?}}: `invalid_request` for the body
+// itself, the schedule module's codes (`invalid_schedule`, `invalid_timezone`, `never_fires`)
+// for what it says.
+import { createRoute, z } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import { MAX_PREVIEW_COUNT, canonicalTimeZone, parseInstant, previewSchedule, type ScheduleInput } from '../schedule';
+import { ApiFailure, errorResponse, fail, fromHttpException } from './errors';
+import { newRouter } from './router';
+import { ErrorBody } from './schemas/common';
+import { checkJsonValue } from './schemas/json-value';
+import { validationError } from './validation';
 
-const MAX_BODY_CHARS = 256 * 1024;
 const DEFAULT_COUNT = 5;
 
-const previewRequest = z.strictObject({
-  schedule: z.string().optional(),
-  rule: z.unknown().optional(),
-  dates: z.array(z.string()).optional(),
-  at: z.string().optional(),
-  timezone: z.string().optional(),
-  start: z.string().nullable().optional(),
-  end: z.string().nullable().optional(),
-  dayMatch: z.enum(['any', 'all']).optional(),
-  from: z.string().optional(),
-  count: z.number().int().min(1).max(MAX_PREVIEW_COUNT).optional(),
-});
+const previewRequest = z
+  .strictObject({
+    schedule: z.string().optional().openapi({ description: 'Any syntax of the schedule language (docs/schedules.md).', example: '30 2 * * *' }),
+    rule: z.unknown().superRefine(checkJsonValue).optional().openapi({ description: "pgpro_scheduler's rule object." }),
+    dates: z.array(z.string()).optional().openapi({ description: 'Instants to run at.' }),
+    at: z.string().optional().openapi({ description: 'One instant to run at.' }),
+    timezone: z.string().optional().openapi({ description: 'IANA zone of the wall times (default UTC).', example: 'Europe/Berlin' }),
+    start: z.string().nullable().optional().openapi({ description: 'Validity window start.' }),
+    end: z.string().nullable().optional().openapi({ description: 'Validity window end.' }),
+    dayMatch: z.enum(['any', 'all']).optional().openapi({ description: 'How day of month and day of week combine when both are restricted.' }),
+    from: z.string().optional().openapi({ description: 'Fires strictly after this instant (default now); without an offset a wall time in `timezone`.' }),
+    count: z.number().int().min(1).max(MAX_PREVIEW_COUNT).optional().openapi({ description: `How many fires (default ${DEFAULT_COUNT}).` }),
+  })
+  .openapi('SchedulePreview', { example: { schedule: '30 2 * * *', timezone: 'Europe/Berlin', count: 3 } });
 const ALLOWED_KEYS = Object.keys(previewRequest.shape).join(', ');
 
-type ErrorStatus = 400 | 413;
+const PreviewResult = z
+  .object({
+    fires: z.array(z.string()).openapi({ description: 'The fire times, ISO 8601 UTC.' }),
+    local: z.array(z.string()).openapi({ description: "The same, with the zone's offset." }),
+    warnings: z.array(z.string()).openapi({ description: 'Uneven steps, clock changes, how the day fields combine, …' }),
+  })
+  .openapi('SchedulePreviewResult');
 
-function refuse(c: Context, status: ErrorStatus, code: string, message: string, details?: unknown): Response {
-  return c.json({ error: details === undefined ? { code, message } : { code, message, details } }, status);
-}
+const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorBody } } });
 
-/** At most five keys, each quoted and cut short: a body of a thousand long keys gets a short message. */
-function unknownKeys(keys: readonly string[]): string {
-  const shown = keys.slice(0, 5).map((k) => quote(k)).join(', ');
-  return keys.length > 5 ? `${shown} and ${keys.length - 5} more` : shown;
-}
+const route = createRoute({
+  method: 'post',
+  path: '/',
+  tags: ['Schedules'],
+  summary: 'Preview a schedule',
+  description:
+    'The next fires of a schedule, to check it before saving; no token needed. Give one of `schedule`, `rule`, `dates`, `at`. Answers `fires` (UTC), `local` (with the zone\'s offset) and `warnings`.',
+  request: { body: { required: true, content: { 'application/json': { schema: previewRequest } } } },
+  responses: {
+    200: { description: 'The next fires.', content: { 'application/json': { schema: PreviewResult } } },
+    400: error('The body or the schedule is invalid (`invalid_request`, `invalid_schedule`, `invalid_timezone`, `never_fires`).'),
+    413: error('The body is larger than 256 KB.'),
+    415: error('The body is not `application/json`.'),
+  },
+});
 
-export const schedulePreview = new Hono();
+export const schedulePreview = newRouter().openapi(
+  route,
+  (c) => {
+    const { from: fromText, count = DEFAULT_COUNT, ...input } = c.req.valid('json');
+    let from = new Date();
+    if (fromText !== undefined) {
+      // Without an offset, `from` is a wall time in the schedule's zone, like `at` and `dates`.
+      const instant = parseInstant(fromText, canonicalTimeZone(input.timezone ?? 'UTC') ?? 'UTC');
+      if (!instant.ok) fail('invalid_request', `from: ${instant.error}`, [{ path: 'from', message: instant.error }]);
+      else from = new Date(instant.value);
+    }
+    const preview = previewSchedule(input as ScheduleInput, from, count);
+    if (!preview.ok) return fail(preview.error.code, preview.error.message, { field: preview.error.field });
+    return c.json(preview.value, 200);
+  },
+  (result) => {
+    if (result.success) return undefined;
+    const data = 'data' in result ? result.data : undefined;
+    const refused = validationError(result.error, data, result.target);
+    // A misspelt key is the usual mistake here: list the keys there are.
+    const unknownKeys = result.error.issues.some((issue) => issue.code === 'unrecognized_keys');
+    throw new ApiFailure(unknownKeys ? { ...refused, message: `${refused.message}; allowed keys are ${ALLOWED_KEYS}` } : refused);
+  },
+);
 
-schedulePreview.post('/', async (c) => {
-  const text = await c.req.text();
-  if (text.length > MAX_BODY_CHARS) {
-    return refuse(c, 413, 'payload_too_large', `body: ${text.length} characters is more than the ${MAX_BODY_CHARS} allowed`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    return refuse(c, 400, 'invalid_request', `body: is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-
-  const parsed = previewRequest.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-    const first = parsed.error.issues[0];
-    const message =
-      first?.code === 'unrecognized_keys'
-        ? `body: unknown key${first.keys.length > 1 ? 's' : ''} ${unknownKeys(first.keys)}; allowed keys are ${ALLOWED_KEYS}`
-        : `${first?.path.join('.') || 'body'}: ${first?.message ?? 'is invalid'}`;
-    return refuse(c, 400, 'invalid_request', message, issues);
-  }
-  const { from: fromText, count = DEFAULT_COUNT, ...input } = parsed.data;
-
-  let from = new Date();
-  if (fromText !== undefined) {
-    // Without an offset, `from` is a wall time in the schedule's zone, like `at` and `dates`.
-    const instant = parseInstant(fromText, canonicalTimeZone(input.timezone ?? 'UTC') ?? 'UTC');
-    if (!instant.ok) return refuse(c, 400, 'invalid_request', `from: ${instant.error}`, [{ path: 'from', message: instant.error }]);
-    from = new Date(instant.value);
-  }
-
-  const preview = previewSchedule(input as ScheduleInput, from, count);
-  if (!preview.ok) {
-    const { code, field, message } = preview.error;
-    return refuse(c, 400, code, message, { field });
-  }
-  return c.json(preview.value);
+// Its own errors, and malformed JSON or a missing Content-Type (HTTPExceptions from the
+// validator), answered here as the app would, so the route also works on its own; anything else
+// is a bug, left to the app's error handler.
+schedulePreview.onError((e, c) => {
+  if (e instanceof ApiFailure) return errorResponse(c, e.error);
+  if (e instanceof HTTPException) return errorResponse(c, fromHttpException(e, c));
+  throw e;
 });

@@ -2,6 +2,7 @@
 // value and what is allowed: `limit: Too big: expected number to be <=1000 (got "5000")`.
 import type { Context } from 'hono';
 import type { z } from 'zod';
+import { quote } from '../schedule';
 import { errorResponse, type ApiError } from './errors';
 
 type Target = 'json' | 'query' | 'param' | 'header' | 'cookie' | 'form';
@@ -16,6 +17,7 @@ const WHERE: Record<Target, string> = {
 };
 
 const MAX_SHOWN = 80;
+const MAX_KEYS_SHOWN = 5;
 const MAX_IN_MESSAGE = 3;
 const MAX_DETAILS = 50;
 
@@ -33,7 +35,8 @@ function shown(value: unknown): string {
   try {
     text = JSON.stringify(value) ?? String(value);
   } catch {
-    text = String(value);
+    // A value nested thousands deep overflows JSON.stringify's stack, and String()'s as well.
+    text = Array.isArray(value) ? 'an array' : typeof value === 'object' && value !== null ? 'an object' : typeof value;
   }
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
 }
@@ -43,8 +46,10 @@ function describe(issue: z.core.$ZodIssue, data: unknown, target: Target): { pat
   const path = issue.path.map(String).join('.');
   const field = path || WHERE[target];
   if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.map((k) => `"${k}"`).join(', ');
-    return { path, message: `${field}: unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}` };
+    // At most five keys, each cut short: a body of a thousand long keys gets a short message.
+    const keys = issue.keys.slice(0, MAX_KEYS_SHOWN).map((k) => quote(k)).join(', ');
+    const more = issue.keys.length > MAX_KEYS_SHOWN ? ` and ${issue.keys.length - MAX_KEYS_SHOWN} more` : '';
+    return { path, message: `${field}: unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}${more}` };
   }
   // An issue with the body as a whole (a missing group of keys) has no single value to show.
   const value = valueAt(data, issue.path);

@@ -57,7 +57,33 @@ export interface WaitOptions {
   timeoutMs?: number;
   /** Time between polls (default 500 ms). */
   intervalMs?: number;
+  /**
+   * The job was submitted with `delete_after_success`, so a 404 means it succeeded (default:
+   * known for jobs this client submitted, and for jobs seen with it while waiting).
+   */
+  deleteAfterSuccess?: boolean;
 }
+
+/**
+ * The outcome of a job submitted with `delete_after_success` that succeeded: the scheduler
+ * deleted it, with its runs, in the same transaction that recorded the success, so nothing of
+ * it is left to read. `last_seen` is the job as waitForJob last saw it (null if it was already
+ * gone at the first poll).
+ */
+export interface DeletedJobOutcome {
+  id: number;
+  status: 'succeeded';
+  finished: true;
+  deleted: true;
+  runs: RunRecord[];
+  last_seen: JobWithRuns | null;
+}
+
+/** What waitForJob answers: the finished job with its runs, or the success of a deleted one. */
+export type JobOutcome = (JobWithRuns & { deleted?: false }) | DeletedJobOutcome;
+
+/** How many ids of jobs submitted with delete_after_success a client remembers for waitForJob. */
+const REMEMBERED_DELETIONS = 10_000;
 
 /** An error answer of the API: its HTTP status and the body's code, message and details. */
 export class EdgecronError extends Error {
@@ -95,6 +121,9 @@ export function createEdgecronClient(options: EdgecronClientOptions) {
   const base = options.baseUrl.replace(/\/+$/, '');
   const db = `/v1/databases/${encodeURIComponent(options.database ?? 'main')}`;
   const send = options.fetch ?? ((request: Request) => fetch(request));
+  // Jobs this client submitted with delete_after_success, oldest first: a 404 while waiting for
+  // one means it succeeded, even when it was gone before the first poll.
+  const deletedOnSuccess = new Set<number>();
 
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers = new Headers({ Authorization: `Bearer ${options.token}`, Accept: 'application/json' });
@@ -117,7 +146,14 @@ export function createEdgecronClient(options: EdgecronClientOptions) {
 
   const client = {
     /** Submits a one-time job (pgpro_scheduler's submit_job); the master is woken at once. */
-    submit: (input: SubmitInput) => call<Submitted>('POST', `${db}/submit`, input),
+    async submit(input: SubmitInput): Promise<Submitted> {
+      const submitted = await call<Submitted>('POST', `${db}/submit`, input);
+      if (input.delete_after_success === true) {
+        deletedOnSuccess.add(submitted.id);
+        if (deletedOnSuccess.size > REMEMBERED_DELETIONS) deletedOnSuccess.delete(deletedOnSuccess.values().next().value as number);
+      }
+      return submitted;
+    },
     /** Creates a recurring job; the answer includes its next five fire times. */
     createJob: (input: CreateJobInput) => call<Job>('POST', `${db}/jobs`, input),
     /** Creates the job `name`, or replaces the token's job of that name with `input` (idempotent). */
@@ -153,12 +189,29 @@ export function createEdgecronClient(options: EdgecronClientOptions) {
     /**
      * Polls the job until it has finished (`finished`: a one-time job ran to its outcome, or the
      * job is broken) and returns it with its runs; EdgecronTimeoutError after `timeoutMs`.
+     * A job with `delete_after_success` is deleted with its runs when it succeeds: waitForJob
+     * then answers a DeletedJobOutcome (`deleted: true`, `status: "succeeded"`), provided it
+     * knows the job was one (submitted by this client, seen while waiting, or
+     * `deleteAfterSuccess`); otherwise a vanished job is the EdgecronError 404 of any missing job.
      */
-    async waitForJob(id: number, wait: WaitOptions = {}): Promise<JobWithRuns> {
+    async waitForJob(id: number, wait: WaitOptions = {}): Promise<JobOutcome> {
       const deadline = Date.now() + (wait.timeoutMs ?? 60_000);
+      let lastSeen: JobWithRuns | null = null;
       for (;;) {
-        const job = await client.getJob(id);
-        if (job.finished) return job;
+        let job: JobWithRuns;
+        try {
+          job = await client.getJob(id);
+        } catch (e) {
+          const deletes = wait.deleteAfterSuccess ?? (deletedOnSuccess.has(id) || lastSeen?.delete_after_success === true);
+          if (!(e instanceof EdgecronError && e.status === 404 && deletes)) throw e;
+          deletedOnSuccess.delete(id);
+          return { id, status: 'succeeded', finished: true, deleted: true, runs: [], last_seen: lastSeen };
+        }
+        if (job.finished) {
+          deletedOnSuccess.delete(id);
+          return job;
+        }
+        lastSeen = job;
         if (Date.now() >= deadline) throw new EdgecronTimeoutError(job);
         await new Promise((resolve) => setTimeout(resolve, Math.min(wait.intervalMs ?? 500, Math.max(0, deadline - Date.now()))));
       }

@@ -208,6 +208,7 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
       }
       if (run.nextTimeStatement !== null) {
         await client.query('ROLLBACK');
+        await setTransactionState(client, report.status === 'succeeded' ? 'success' : 'failure');
         report.nextTime = await evaluateNextTime(client, run.nextTimeStatement, 'next_time_statement', false);
       }
       report.finishedAt = deps.now();
@@ -277,9 +278,25 @@ async function runFallback(client: PoolClient, fallback: string): Promise<RunFal
 }
 
 /**
+ * pgpro_scheduler's `schedule.transaction_state`, which its README tells a next_time_statement
+ * to read: 'success' or 'failure', the run's outcome (the session is reset afterwards). A
+ * server that reserves the name (pgpro_scheduler still preloaded) refuses it: the statement
+ * then runs without it rather than not at all.
+ */
+async function setTransactionState(client: PoolClient, state: 'success' | 'failure'): Promise<void> {
+  try {
+    await client.query(`SELECT set_config('schedule.transaction_state', $1, false)`, [state]);
+  } catch (e) {
+    if (isConnectionError(e)) throw e;
+  }
+}
+
+/**
  * Runs SQL that gives the job's next start (first column of the first row). A timestamp sets
  * it; NULL means "no more runs" for an interval expression and is an error for a
  * next_time_statement (pgpro_scheduler marks the job broken); anything else breaks the job.
+ * A next_time_statement that returns no row sets nothing: the job's schedule gives the next
+ * start, as if it had none (QSched's override applies after successful runs only).
  */
 async function evaluateNextTime(
   client: PoolClient,
@@ -289,6 +306,7 @@ async function evaluateNextTime(
 ): Promise<NextTimeOutcome> {
   try {
     const result = await client.query({ text, rowMode: 'array' });
+    if (result.rows.length === 0 && what === 'next_time_statement') return { fromSchedule: true };
     const value: unknown = (result.rows[0] as unknown[] | undefined)?.[0];
     if (value instanceof Date && !Number.isNaN(value.getTime())) return { nextRunAt: value };
     if ((value === null || value === undefined) && nullMeansDone) return { nextRunAt: null };

@@ -1,6 +1,7 @@
 // Pure decision of what follows a run's end: a retry, the job's next slot or state, and
 // whether jobs that depend on it may start. Time and randomness are parameters.
 import type { JobState, RunStatus } from '../db/schema';
+import { nextFire, type FireContext, type Schedule } from '../schedule';
 
 export type EndStatus = Extract<RunStatus, 'succeeded' | 'failed' | 'timed_out' | 'lost' | 'canceled' | 'expired'>;
 
@@ -33,6 +34,24 @@ export interface NextTimeOutcome {
   nextRunAt?: Date | null;
   /** The statement or expression failed or returned something unusable. */
   brokenReason?: string;
+  /** The next_time_statement returned no row: the job's schedule decides, as without one. */
+  fromSchedule?: true;
+}
+
+/**
+ * A next time the schedule must give (`fromSchedule`) as a plain outcome: a recurring job's
+ * next fire of its schedule strictly after `now` (null when it fires no more), nothing for a
+ * one-time job (it ends as one without a next_time_statement does). Other outcomes pass.
+ */
+export function resolveNextTime(
+  outcome: NextTimeOutcome,
+  schedule: Schedule | null,
+  now: Date,
+  ctx: FireContext,
+): NextTimeOutcome {
+  if (outcome.fromSchedule !== true) return outcome;
+  if (schedule === null) return {};
+  return { nextRunAt: nextFire(schedule, now, ctx) };
 }
 
 export interface JobChange {

@@ -15,7 +15,7 @@ import type { DatabaseConfig } from '../env';
 import { Execution, executeRun, type ExecutionReport, type ExecutorDeps } from '../executor/run-command';
 import { BatchWriter } from './batch-writer';
 import { expireOverdueRuns, finishEndedRuns, reclaimLostRuns } from './ended-runs';
-import { planFinish, type FinishPlan } from './finish-plan';
+import { planFinish, resolveNextTime, type FinishPlan } from './finish-plan';
 import { Housekeeping } from './housekeeping';
 import { JobConnections } from './job-connections';
 import { scheduleOf } from './job-schedule';
@@ -422,10 +422,17 @@ export class MasterRuntime {
   #planFinish(job: FinishingJobRow, run: FinishingRunRow, report: ExecutionReport): FinishPlan {
     const parsed = scheduleOf(job, this.#settings.timezone);
     const afterIntervalMs = parsed?.ok && parsed.value.kind === 'after' ? parsed.value.intervalMs : null;
-    const nextTime = report.unrunnable !== null ? { brokenReason: report.unrunnable } : report.nextTime;
+    const now = new Date();
+    const nextTime =
+      report.unrunnable !== null
+        ? { brokenReason: report.unrunnable }
+        : resolveNextTime(report.nextTime, parsed?.ok ? parsed.value : null, now, {
+            ...(report.startedAt ? { lastStart: report.startedAt } : {}),
+            lastEnd: now,
+          });
     // A job that cannot run at all (its role is gone) is not retried: it is broken at once.
     const finishing = report.unrunnable !== null ? { ...job, maxAttempts: run.attempt, brokenAfter: null } : job;
-    return planFinish({ ...finishing, afterIntervalMs }, run, report.status, new Date(), nextTime, Math.random());
+    return planFinish({ ...finishing, afterIntervalMs }, run, report.status, now, nextTime, Math.random());
   }
 
   /** What written run ends armed: a retry's start, a job's next time, released dependents (now). */

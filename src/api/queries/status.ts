@@ -1,6 +1,7 @@
 // The database-wide rows the status route shows: edgecron.settings and the masters' heartbeats.
 // Columns are passed on by their SQL names, so a setting added to the schema shows up by itself.
 import { getTableColumns } from 'drizzle-orm';
+import { readableTime } from '../instant-json';
 import { masterHeartbeat, settings } from '../../db/schema';
 import type { Db } from '../../db/client';
 import type { Tx } from '../context';
@@ -11,7 +12,11 @@ function bySqlName(table: typeof settings | typeof masterHeartbeat, row: Row): R
   const out: Row = {};
   for (const [key, column] of Object.entries(getTableColumns(table))) {
     const value = row[key];
-    out[column.name] = value instanceof Date ? value.toISOString() : value;
+    // An instant JavaScript cannot hold (written by SQL as `infinity`) is shown as null.
+    if (value instanceof Date) {
+      const time = readableTime(value);
+      out[column.name] = time === null ? null : new Date(time).toISOString();
+    } else out[column.name] = value;
   }
   return out;
 }

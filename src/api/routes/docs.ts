@@ -1,9 +1,8 @@
 // GET /openapi.json and GET /docs: the API described by the same zod schemas that validate it.
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { Hono } from 'hono';
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../context';
 import { renderDocsPage } from '../docs-page';
-import { ErrorBody } from '../schemas/common';
+import { newRouter } from '../router';
 
 type Json = Record<string, unknown>;
 
@@ -23,45 +22,40 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>): Json {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',
-    description: 'A token from EDGECRON_TOKENS (or EDGECRON_DEV_TOKENS locally).',
-  });
-  // The preview route is a plain Hono app (src/api/schedule-preview.ts); it is described here.
-  app.openAPIRegistry.registerPath({
-    method: 'post',
-    path: '/v1/schedule/preview',
-    tags: ['Schedules'],
-    summary: 'Preview a schedule',
-    description:
-      'The next fires of a schedule, to check it before saving; no token needed. Body keys: `schedule`, `rule`, `dates`, `at`, `timezone`, `start`, `end`, `dayMatch`, `from`, `count` (1-1000, default 5). Answers `fires` (UTC), `local` (with the zone\'s offset) and `warnings`.',
-    request: {
-      body: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: z.record(z.string(), z.unknown()).openapi({ example: { schedule: '30 2 * * *', timezone: 'Europe/Berlin', count: 3 } }),
-          },
-        },
-      },
-    },
-    responses: {
-      200: {
-        description: 'The next fires.',
-        content: { 'application/json': { schema: z.object({ fires: z.array(z.string()), local: z.array(z.string()), warnings: z.array(z.string()) }) } },
-      },
-      400: { description: 'The schedule or the body is invalid.', content: { 'application/json': { schema: ErrorBody } } },
-    },
+    description: 'A token from EDGECRON_TOKENS (or, locally beside EDGECRON_WS_PROXY, EDGECRON_DEV_TOKENS).',
   });
   const document = app.getOpenAPIDocument({ openapi: '3.0.3', info: INFO }) as unknown as Json;
   documents.set(app, document);
   return document;
 }
 
-export function docsRoutes(document: () => Json): Hono<AppEnv> {
+/** GET /openapi.json and GET /docs; `document` is called once every route is registered. */
+export function docsRoutes(document: () => Json): OpenAPIHono<AppEnv> {
   let page: string | undefined;
-  return new Hono<AppEnv>()
-    .get('/openapi.json', (c) => c.json(document()))
-    .get('/docs', (c) => {
-      page ??= renderDocsPage(document());
-      return c.html(page);
-    });
+  return newRouter()
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/openapi.json',
+        tags: ['Scheduler'],
+        summary: 'This API as OpenAPI 3',
+        description: 'The OpenAPI 3 document, generated from the zod schemas that validate each request; no token needed.',
+        responses: { 200: { description: 'The document.', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } },
+      }),
+      (c) => c.json(document(), 200),
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/docs',
+        tags: ['Scheduler'],
+        summary: 'This API as a web page',
+        description: 'The same document as one self-contained HTML page (no scripts, nothing fetched): every route, its parameters, body keys, responses and a curl example; no token needed.',
+        responses: { 200: { description: 'The page.', content: { 'text/html': { schema: z.string() } } } },
+      }),
+      (c) => {
+        page ??= renderDocsPage(document());
+        return c.html(page, 200);
+      },
+    );
 }

@@ -83,7 +83,7 @@ export const jobActionRoutes = newRouter()
         'Cancel a job\'s runs',
         'Queued runs become `canceled`; running runs are canceled by the master (their backend is cancelled). A one-time job that has not started is canceled for good.',
       ),
-      responses: { 200: json(JobDetail, 'The job and its latest runs.'), ...dataErrors, 403: errorResponses[403] },
+      responses: { 200: json(JobDetail, 'The job and its latest runs.'), ...dataErrors, 403: errorResponses[403], 409: errorResponses[409] },
     }),
     async (c) => {
       const { id } = c.req.valid('param');

@@ -3,6 +3,7 @@
 // to their defaults, so deleting a key from the code undoes it. Repeating a PUT changes nothing.
 import { createRoute, z } from '@hono/zod-openapi';
 import { assertMayActFor, withRole, type AppEnv } from '../context';
+import { sqlstateOf } from '../database-errors';
 import { ApiFailure, fail } from '../errors';
 import { jobWithFires, reread } from '../job-view';
 import { wakeMaster } from '../master';
@@ -10,7 +11,7 @@ import { alterJob, createJob } from '../queries/job-functions';
 import { findJobByName } from '../queries/jobs';
 import { BEARER, newRouter } from '../router';
 import { checkSchedule } from '../schedule-check';
-import { DatabaseParam, dataErrors, errorResponses } from '../schemas/common';
+import { DatabaseParam, Name, dataErrors, errorResponses } from '../schemas/common';
 import { JobWithFires } from '../schemas/job';
 import { CreateJobBody, type JobKeys } from '../schemas/job-keys';
 import type { Context } from 'hono';
@@ -42,7 +43,7 @@ export function replacementKeys(keys: JobKeys): Record<string, unknown> {
 
 const NameParams = z.object({
   db: DatabaseParam,
-  name: z.string().min(1).max(1000).openapi({ param: { name: 'name', in: 'path' }, example: 'nightly-vacuum' }),
+  name: Name.openapi({ param: { name: 'name', in: 'path' }, example: 'nightly-vacuum' }),
 });
 
 async function upsert(c: Context<AppEnv>, owner: string, name: string, keys: JobKeys) {
@@ -74,6 +75,7 @@ export const jobByNameRoutes = newRouter().openapi(
       201: { description: 'Created.', content: { 'application/json': { schema: JobWithFires } } },
       ...dataErrors,
       403: errorResponses[403],
+      409: errorResponses[409],
       413: errorResponses[413],
       415: errorResponses[415],
     },
@@ -92,7 +94,7 @@ export const jobByNameRoutes = newRouter().openapi(
       result = await upsert(c, owner, name, keys);
     } catch (e) {
       // Two PUTs of a new name at once: the loser's insert hits the unique key; it now finds the job.
-      if (!(e instanceof ApiFailure && e.error.code === 'conflict')) throw e;
+      if (!(e instanceof ApiFailure && sqlstateOf(e.error) === '23505')) throw e;
       result = await upsert(c, owner, name, keys);
     }
     wakeMaster(c);

@@ -1,7 +1,7 @@
 // /v1/databases/{db}/status, /pause and /resume: is the scheduler alive, and the global brake.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { withDatabase, withRole, type AppEnv } from '../context';
+import { withRole, type AppEnv } from '../context';
 import { fail } from '../errors';
 import { masterStatus, wakeMaster } from '../master';
 import { setPaused } from '../queries/job-functions';
@@ -61,13 +61,14 @@ export const statusRoutes = newRouter()
       description: "The master's report, the database's settings and the masters' heartbeats.",
       security: BEARER,
       request: { params: DbParams },
-      responses: { 200: { description: 'Status.', content: { 'application/json': { schema: Status } } }, ...dataErrors },
+      responses: { 200: { description: 'Status.', content: { 'application/json': { schema: Status } } }, ...dataErrors, 403: errorResponses[403] },
     }),
     async (c) => {
-      // Settings and heartbeats are the scheduler's, not any role's: read as the login role.
+      // As the token's role, like every data route: a role that does not exist or may not
+      // schedule (not in edgecron_user, which may read these tables) is a 403 here as well.
       const [master, rows] = await Promise.all([
         masterStatus(c),
-        withDatabase(c, async (db) => ({ settings: await readSettings(db), heartbeats: await readHeartbeats(db) })),
+        withRole(c, async (tx) => ({ settings: await readSettings(tx), heartbeats: await readHeartbeats(tx) })),
       ]);
       return c.json({ database: c.get('database').name, master, ...rows }, 200);
     },

@@ -3,10 +3,11 @@
 // Unknown keys are refused by name. As in SQL, null means the key's default (on a change: reset
 // it). Which key wins when two name the same column is never guessed: both is a 400.
 import { z } from '@hono/zod-openapi';
-import { Id, Int32, IntervalText, PositiveInt32, TimestampText } from './common';
+import { Id, Int32, IntervalText, Name, PositiveInt32, RoleName, Text, TimestampText } from './common';
+import { checkJsonValue } from './json-value';
 
 const INT32_MAX = 2_147_483_647;
-const Sql = z.string().min(1);
+const Sql = Text.min(1);
 
 export const RetryPolicy = z
   .strictObject({
@@ -33,13 +34,13 @@ const SAME_COLUMN = [
 
 /** pgpro_scheduler's create_job keys and edgecron's (recurring jobs). */
 export const jobKeyShape = {
-  name: z.string().min(1).nullable().optional().openapi({ description: 'Unique per owner.', example: 'nightly-vacuum' }),
-  schedule: z.string().min(1).nullable().optional().openapi({
+  name: Name.nullable().optional().openapi({ description: 'Unique per owner; at most 200 characters.', example: 'nightly-vacuum' }),
+  schedule: Text.min(1).nullable().optional().openapi({
     description: 'Any syntax of the schedule language: cron (5 or 6 fields), `@daily`, `@every 5 minutes`, `@after 1 hour`, `30 seconds`, `@reboot`.',
     example: '0 3 * * *',
   }),
-  cron: z.string().min(1).nullable().optional().openapi({ description: "pgpro_scheduler's name for `schedule`.", example: '*/5 * * * *' }),
-  rule: z.record(z.string(), z.unknown()).nullable().optional().openapi({
+  cron: Text.min(1).nullable().optional().openapi({ description: "pgpro_scheduler's name for `schedule`.", example: '*/5 * * * *' }),
+  rule: z.record(z.string(), z.unknown()).superRefine(checkJsonValue).nullable().optional().openapi({
     description: "pgpro_scheduler's rule: `minutes`, `hours`, `days`, `months`, `wdays`, `onstart`.",
     example: { minutes: [0, 30], hours: [9] },
   }),
@@ -50,7 +51,7 @@ export const jobKeyShape = {
     description: 'SQL strings, each in its own transaction unless `use_same_transaction`.',
   }),
   use_same_transaction: z.boolean().nullable().optional(),
-  run_as: z.string().min(1).nullable().optional().openapi({ description: 'A role the owner is a member of; else 403.' }),
+  run_as: RoleName.nullable().optional().openapi({ description: 'A role the owner is a member of; else 403.' }),
   start_date: TimestampText.nullable().optional().openapi({ description: 'Validity window start.' }),
   end_date: TimestampText.nullable().optional().openapi({ description: 'Validity window end.' }),
   last_start_available: IntervalText.nullable()
@@ -67,8 +68,8 @@ export const jobKeyShape = {
   interval_expression: Sql.nullable()
     .optional()
     .openapi({ description: 'SQL expression evaluated before each run giving the next start; NULL = run once.' }),
-  comments: z.string().nullable().optional(),
-  timezone: z.string().min(1).nullable().optional().openapi({
+  comments: Text.nullable().optional(),
+  timezone: Text.min(1).nullable().optional().openapi({
     description: "IANA zone of the schedule's wall times; default the database's (`edgecron.settings.timezone`).",
     example: 'Europe/Berlin',
   }),
@@ -82,17 +83,17 @@ export const jobKeyShape = {
   misfire: z.enum(['run_once', 'skip', 'run_all']).nullable().optional().openapi({ description: 'What runs after downtime (default `run_once`).' }),
   misfire_cap: PositiveInt32.nullable().optional().openapi({ description: 'Most slots run (`run_all`) or recorded `missed`.' }),
   retry: RetryPolicy.nullable().optional(),
-  queue: z.string().min(1).nullable().optional().openapi({ description: 'Named queue (`edgecron.queue`).' }),
+  queue: Name.nullable().optional().openapi({ description: 'Named queue (`edgecron.queue`); at most 200 characters.' }),
   priority: Int32.nullable().optional().openapi({ description: 'Higher starts first when runs wait.' }),
   enabled: z.boolean().nullable().optional(),
-  owner: z.string().min(1).optional().openapi({ description: "Admin tokens only: the role the job belongs to (default the token's role)." }),
+  owner: RoleName.optional().openapi({ description: "Admin tokens only: the role the job belongs to (default the token's role)." }),
 };
 
 /** pgpro_scheduler's submit_job keys and edgecron's (one-time jobs), besides the shared ones. */
 export const oneTimeKeyShape = {
   query: Sql.openapi({ description: 'The SQL to run.', example: 'SELECT process_order($1)' }),
-  params: z.array(z.unknown()).max(1000).nullable().optional().openapi({
-    description: 'JSON values bound as `$1..$n` (the query must then be a single statement).',
+  params: z.array(z.unknown()).max(1000).superRefine(checkJsonValue).nullable().optional().openapi({
+    description: 'JSON values bound as `$1..$n` (the query must then be a single statement); nested at most 32 levels.',
     example: [42],
   }),
   run_after: TimestampText.nullable().optional().openapi({ description: 'Not before this instant (default: now).' }),

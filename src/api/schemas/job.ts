@@ -2,7 +2,7 @@
 // what the API derives: `status`, `finished` and the next fire times.
 import { z } from '@hono/zod-openapi';
 import { JOB_KINDS, JOB_STATES } from '../../db/schema';
-import { Cursor, Id, Limit, NextCursor, Timestamp } from './common';
+import { Cursor, Id, Limit, NextCursor, RoleName, StoredTimestamp, Text, Timestamp, UnreadableInstants } from './common';
 import { Run } from './run';
 
 export const JOB_STATUS_TEXT =
@@ -22,7 +22,7 @@ export const Job = z
     use_same_transaction: z.boolean(),
     schedule: z.string().nullable(),
     rule: z.unknown().nullable(),
-    dates: z.array(Timestamp).nullable(),
+    dates: z.array(Timestamp.nullable()).nullable(),
     run_after: Timestamp.nullable(),
     timezone: z.string().nullable(),
     day_match: z.enum(['any', 'all']).nullable(),
@@ -56,11 +56,12 @@ export const Job = z
     next_run_at: Timestamp.nullable(),
     last_scheduled_for: Timestamp.nullable(),
     last_finished_at: Timestamp.nullable(),
-    anchor_at: Timestamp,
-    created_at: Timestamp,
-    updated_at: Timestamp,
+    anchor_at: StoredTimestamp,
+    created_at: StoredTimestamp,
+    updated_at: StoredTimestamp,
     status: z.string().openapi({ description: JOB_STATUS_TEXT, example: 'scheduled' }),
     finished: z.boolean().openapi({ description: 'True when the job will not run again by itself (`state` is `done` or `broken`).' }),
+    unreadable_instants: UnreadableInstants,
   })
   .openapi('Job');
 export type JobJson = z.infer<typeof Job>;
@@ -78,12 +79,13 @@ export const JobDetail = JobWithFires.extend({
 export const JobList = z.object({ jobs: z.array(Job), next_cursor: NextCursor }).openapi('JobList');
 
 export const JobListQuery = z.strictObject({
-  name: z.string().min(1).max(1000).optional().openapi({ description: 'Exact job name.' }),
+  // Longer than a name the API takes: a job named by SQL may have a longer one.
+  name: Text.min(1).max(1000).optional().openapi({ description: 'Exact job name.' }),
   kind: z.enum(JOB_KINDS).optional(),
   state: z.enum(JOB_STATES).optional(),
   enabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional().openapi({ type: 'boolean' }),
-  queue: z.string().min(1).max(1000).optional(),
-  owner: z.string().min(1).max(63).optional().openapi({ description: "Admin tokens: only this role's jobs." }),
+  queue: Text.min(1).max(1000).optional(),
+  owner: RoleName.optional().openapi({ description: "Admin tokens: only this role's jobs." }),
   limit: Limit,
   cursor: Cursor.optional(),
 });

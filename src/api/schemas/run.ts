@@ -1,7 +1,7 @@
 // A run as the API shows it: the columns of edgecron.run, snake_case, instants in ISO UTC.
 import { z } from '@hono/zod-openapi';
 import { RUN_STATUSES } from '../../db/schema';
-import { Cursor, Id, IdText, Limit, NextCursor, Timestamp } from './common';
+import { Cursor, Id, IdText, Limit, NextCursor, QueryInstant, RoleName, StoredTimestamp, Timestamp, UnreadableInstants } from './common';
 
 export const RunStatus = z.enum(RUN_STATUSES);
 
@@ -10,15 +10,15 @@ export const Run = z
     id: Id,
     job_id: Id,
     owner: z.string(),
-    scheduled_for: Timestamp.openapi({ description: 'The slot the run belongs to (the nominal time).' }),
+    scheduled_for: StoredTimestamp.openapi({ description: 'The slot the run belongs to (the nominal time).' }),
     attempt: z.number().int(),
     status: RunStatus,
     reason: z.string().nullable(),
     queue: z.string().nullable(),
     priority: z.number().int(),
-    start_after: Timestamp,
+    start_after: StoredTimestamp,
     not_after: Timestamp.nullable(),
-    claimed_at: Timestamp,
+    claimed_at: StoredTimestamp,
     started_at: Timestamp.nullable(),
     finished_at: Timestamp.nullable(),
     master_id: z.string().nullable(),
@@ -40,6 +40,7 @@ export const Run = z
       .object({ message: z.string(), sqlstate: z.string().optional(), detail: z.string().optional(), hint: z.string().optional() })
       .nullable(),
     fallback: z.object({ status: z.enum(['succeeded', 'failed']), error: z.unknown().optional() }).nullable(),
+    unreadable_instants: UnreadableInstants,
   })
   .openapi('Run');
 export type RunJson = z.infer<typeof Run>;
@@ -52,19 +53,12 @@ const statusList = z
   .transform((text) => text.split(','))
   .pipe(z.array(RunStatus));
 
-const QueryInstant = z
-  .string()
-  .max(100)
-  .refine((text) => /^\d{4}-\d\d-\d\d/.test(text) && !Number.isNaN(Date.parse(text)), 'must be an ISO 8601 instant such as 2026-01-01T00:00:00Z')
-  .transform((text) => new Date(text))
-  .openapi({ type: 'string', format: 'date-time' });
-
 export const RunListQuery = z.strictObject({
   job: IdText.optional().openapi({ type: 'integer', description: 'Only the runs of this job.' }),
   status: statusList.optional().openapi({ type: 'string', description: `Comma-separated: ${RUN_STATUSES.join(', ')}.`, example: 'failed,timed_out' }),
   since: QueryInstant.optional().openapi({ description: 'Only runs whose `scheduled_for` is at or after this instant (ISO 8601).' }),
   until: QueryInstant.optional().openapi({ description: 'Only runs whose `scheduled_for` is before this instant (ISO 8601).' }),
-  owner: z.string().min(1).max(63).optional().openapi({ description: "Admin tokens: only this role's runs." }),
+  owner: RoleName.optional().openapi({ description: "Admin tokens: only this role's runs." }),
   limit: Limit,
   cursor: Cursor.optional(),
 });

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, ALICE_TOKEN, BOB_TOKEN } from '../../setup/tokens';
 import { callApi } from '../support/api';
 import { ensureTestRoles } from '../support/roles';
-import { resetDatabase } from '../support/database';
+import { resetDatabase, sql } from '../support/database';
 import { callWithBindings, request, type ErrorBody } from './support/fixtures';
 
 const DATA_ROUTES: Array<[string, string]> = [
@@ -105,7 +105,10 @@ describe('bearer tokens', () => {
   });
 
   it('limits a token to the databases it lists', async () => {
-    const bindings = { EDGECRON_TOKENS: JSON.stringify({ 'other-db-token': { role: 'postgres', admin: true, databases: ['reports'] } }) };
+    const bindings = {
+      EDGECRON_DATABASE_URLS: JSON.stringify({ reports: 'postgres://unused@127.0.0.1:9/reports' }),
+      EDGECRON_TOKENS: JSON.stringify({ 'other-db-token': { role: 'postgres', admin: true, databases: ['reports'] } }),
+    };
     const response = await callWithBindings(bindings, '/v1/databases/main/jobs', { token: 'other-db-token' });
     expect(response.status).toBe(404);
   });
@@ -119,13 +122,65 @@ describe('bearer tokens', () => {
     expect(body.error.message).toContain('"ghost_role_x"');
   });
 
-  it('answers a misconfigured token table with 500 misconfigured, without echoing a token', async () => {
-    const bindings = { EDGECRON_TOKENS: JSON.stringify({ 'secret-token-value': { role: 7 } }) };
-    const response = await callWithBindings(bindings, '/v1/databases/main/jobs', { token: 'secret-token-value' });
-    expect(response.status).toBe(500);
-    const text = await response.text();
-    expect(text).toContain('misconfigured');
-    expect(text).not.toContain('secret-token-value');
+  it.each([
+    ['not JSON', '{"secret-token-value": ', 'EDGECRON_TOKENS: not valid JSON'],
+    ['an extra key in a grant', JSON.stringify({ 'secret-token-value': { role: 'alice', colour: 'red' } }), 'EDGECRON_TOKENS: entry 1 (role "alice"): Unrecognized key: "colour"'],
+    ['an empty role', JSON.stringify({ 'secret-token-value': { role: '' } }), 'EDGECRON_TOKENS: entry 1: role: Too small: expected string to have >=1 characters'],
+    ['a role that is not a string', JSON.stringify({ 'secret-token-value': { role: 7 } }), 'EDGECRON_TOKENS: entry 1: role: Invalid input: expected string, received number'],
+    ['a sha256: entry that is not 64 hex digits', JSON.stringify({ 'sha256:zz': { role: 'alice' } }), 'EDGECRON_TOKENS: entry 1 (role "alice"): starts with "sha256:" but is not followed by 64 hex digits (the SHA-256 digest of the token)'],
+    ['a database that is not configured', JSON.stringify({ 'secret-token-value': { role: 'alice', databases: ['main', 'reports'] } }), 'EDGECRON_TOKENS: entry 1 (role "alice"): databases: "reports" is not a configured database (configured: main, exec)'],
+  ])('answers a token table with %s with 503 misconfigured, naming the problem but never a token', async (_, tokens, message) => {
+    for (const [method, path] of DATA_ROUTES) {
+      const response = await callWithBindings({ EDGECRON_TOKENS: tokens }, path, { method, token: 'secret-token-value' });
+      expect(response.status, `${method} ${path}`).toBe(503);
+      const text = await response.text();
+      expect(text).not.toContain('secret-token-value');
+      expect(JSON.parse(text)).toEqual({ error: { code: 'misconfigured', message: expect.stringContaining(message) } });
+    }
+  });
+
+  it('keeps the scheduler going with a malformed token table: the watchdog still re-arms the masters', async () => {
+    const { env } = await import('cloudflare:workers');
+    const { createExecutionContext, createScheduledController, runInDurableObject, waitOnExecutionContext } = await import('cloudflare:test');
+    const { default: worker } = await import('../../../src/index');
+    // A master whose alarm was lost: the watchdog is what sets it again.
+    const master = env.MASTER.get(env.MASTER.idFromName('main'));
+    await master.wake('main');
+    await runInDurableObject(master, (_instance, state) => state.storage.deleteAlarm());
+    expect((await master.status()).nextAlarm).toBeNull();
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: '* * * * *' }), { ...env, EDGECRON_TOKENS: '{"not json' } as Env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect((await master.status()).nextAlarm).not.toBeNull();
+  });
+
+  it('never takes a malformed sha256: entry as a plaintext token', async () => {
+    const response = await callWithBindings({ EDGECRON_TOKENS: JSON.stringify({ 'sha256:zz': { role: 'postgres', admin: true } }) }, '/v1/databases/main/runs', {
+      token: 'sha256:zz',
+    });
+    expect(response.status).toBe(503);
+  });
+
+  it('honours EDGECRON_DEV_TOKENS only beside the local proxy (EDGECRON_WS_PROXY)', async () => {
+    const dev = JSON.stringify({ 'dev-token-for-bob': { role: 'bob' } });
+    const production = await callWithBindings({ EDGECRON_DEV_TOKENS: dev, EDGECRON_WS_PROXY: undefined }, '/v1/databases/main/jobs', { token: 'dev-token-for-bob' });
+    expect(production.status).toBe(401);
+  });
+
+  it('answers 403 from the status route, as from every other, when the token\'s role does not exist in the database', async () => {
+    const bindings = { EDGECRON_TOKENS: JSON.stringify({ 'ghost-token': { role: 'ghost_role_x' } }) };
+    const response = await callWithBindings(bindings, '/v1/databases/main/status', { token: 'ghost-token' });
+    expect(response.status).toBe(403);
+    const body = (await response.json()) as ErrorBody;
+    expect(body.error.code).toBe('forbidden');
+    expect(body.error.message).toContain('"ghost_role_x"');
+    expect(body).not.toHaveProperty('settings');
+  });
+
+  it('answers 403 from the status route to a role that is not a scheduling role', async () => {
+    const bindings = { EDGECRON_TOKENS: JSON.stringify({ 'carol-token': { role: 'carol' } }) };
+    const response = await callWithBindings(bindings, '/v1/databases/main/status', { token: 'carol-token' });
+    expect(response.status).toBe(403);
   });
 
   it('lets a role token through to its own data', async () => {

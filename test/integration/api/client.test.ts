@@ -56,6 +56,56 @@ describe('the typed client', () => {
     expect(done.runs[0]?.result?.rows).toEqual([{ doubled: 42 }]);
   });
 
+  it('reports the success of a job deleted when it succeeded (delete_after_success), whose row and runs are gone', async () => {
+    const { id } = await client.submit({ query: 'SELECT 1', delete_after_success: true });
+    const outcome = await client.waitForJob(id, { timeoutMs: 20_000, intervalMs: 50 });
+    expect(outcome).toMatchObject({ id, status: 'succeeded', finished: true, deleted: true, runs: [] });
+    expect(await sql('SELECT id FROM edgecron.job WHERE id = $1', [id])).toEqual([]);
+  });
+
+  it('reports the success of a delete_after_success job submitted elsewhere, once it has seen it waiting', async () => {
+    const other = createEdgecronClient({ baseUrl: 'http://edgecron.test', token: ALICE_TOKEN, fetch: workerFetch });
+    const { id } = await other.submit({ query: 'SELECT 1', delete_after_success: true, run_after: '2099-01-01T00:00:00Z' });
+    let polled!: () => void;
+    const firstPoll = new Promise<void>((resolve) => (polled = resolve));
+    const watching = createEdgecronClient({
+      baseUrl: 'http://edgecron.test',
+      token: ALICE_TOKEN,
+      fetch: async (request) => {
+        const response = await workerFetch(request);
+        if (response.status === 200) polled();
+        return response;
+      },
+    });
+    const waiting = watching.waitForJob(id, { timeoutMs: 20_000, intervalMs: 20 });
+    await firstPoll;
+    // A new start wakes the master, which runs the job and deletes it.
+    await other.updateJob(id, { run_after: new Date(Date.now() - 1000).toISOString() });
+    const outcome = await waiting;
+    // Last seen waiting, or running if a poll fell between the start and the end.
+    expect(outcome).toMatchObject({
+      id,
+      status: 'succeeded',
+      finished: true,
+      deleted: true,
+      last_seen: { id, status: expect.stringMatching(/^(pending|queued|running)$/), delete_after_success: true },
+    });
+  });
+
+  it('reports the failure of a delete_after_success job, which is kept with its runs', async () => {
+    const { id } = await client.submit({ query: 'SELECT 1/0', delete_after_success: true });
+    const outcome = await client.waitForJob(id, { timeoutMs: 20_000, intervalMs: 50 });
+    expect(outcome).toMatchObject({ id, status: 'failed', finished: true });
+    expect(outcome.deleted).toBeFalsy();
+    expect(outcome.runs[0]?.error?.message).toBe('division by zero');
+  });
+
+  it('throws EdgecronError 404 when waiting for a job that does not exist', async () => {
+    const error = await client.waitForJob(123456, { timeoutMs: 1000, intervalMs: 10 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EdgecronError);
+    expect(error).toMatchObject({ status: 404, code: 'not_found' });
+  });
+
   it('gives up waiting with EdgecronTimeoutError carrying the job', async () => {
     const id = await insertJobAs('alice', { schedule: null, run_after: '2099-01-01T00:00:00Z' });
     const error = await client.waitForJob(id, { timeoutMs: 50, intervalMs: 10 }).catch((e: unknown) => e);

@@ -3,6 +3,8 @@ import { request } from './support/fixtures';
 
 const ROUTES = [
   ['get', '/healthz'],
+  ['get', '/openapi.json'],
+  ['get', '/docs'],
   ['post', '/v1/schedule/preview'],
   ['get', '/v1/databases/{db}/jobs'],
   ['post', '/v1/databases/{db}/jobs'],
@@ -22,10 +24,17 @@ const ROUTES = [
   ['post', '/v1/databases/{db}/resume'],
 ] as const;
 
+interface Operation {
+  parameters?: Array<{ name: string }>;
+  security?: unknown[];
+  requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
+  responses: Record<string, unknown>;
+}
+
 interface Document {
   openapi: string;
-  paths: Record<string, Record<string, { parameters?: Array<{ name: string }>; security?: unknown[] }>>;
-  components: { schemas: Record<string, { properties?: Record<string, unknown>; additionalProperties?: boolean }> };
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, { properties?: Record<string, { maximum?: number; maxLength?: number }>; additionalProperties?: boolean }> };
 }
 
 describe('the API description', () => {
@@ -51,6 +60,25 @@ describe('the API description', () => {
     expect(Object.keys(body.components.schemas.SubmitJob?.properties ?? {})).toEqual(
       expect.arrayContaining(['query', 'params', 'run_after', 'max_duration', 'max_wait_interval', 'depends_on', 'name', 'comments', 'resubmit_limit', 'run_as']),
     );
+  });
+
+  it('documents the preview body from the schema that validates it', async () => {
+    const { body } = await request<Document>('GET', '/openapi.json');
+    const operation = body.paths['/v1/schedule/preview']?.post;
+    expect(operation?.requestBody?.content['application/json']?.schema.$ref).toBe('#/components/schemas/SchedulePreview');
+    const schema = body.components.schemas.SchedulePreview;
+    expect(schema?.additionalProperties).toBe(false);
+    expect(Object.keys(schema?.properties ?? {})).toEqual(['schedule', 'rule', 'dates', 'at', 'timezone', 'start', 'end', 'dayMatch', 'from', 'count']);
+    expect(schema?.properties?.count?.maximum).toBe(1000);
+    expect(Object.keys(operation?.responses ?? {}).sort()).toEqual(['200', '400', '413', '415']);
+  });
+
+  it('lists every status a route can answer, 409 for a replace by name and 503 misconfigured among them', async () => {
+    const { body } = await request<Document>('GET', '/openapi.json');
+    const put = body.paths['/v1/databases/{db}/jobs/by-name/{name}']?.put;
+    expect(Object.keys(put?.responses ?? {})).toEqual(expect.arrayContaining(['200', '201', '400', '401', '403', '404', '409', '413', '415', '500', '503']));
+    expect(Object.keys(body.paths['/v1/databases/{db}/jobs/{id}/cancel']?.post?.responses ?? {})).toContain('409');
+    expect(body.components.schemas.CreateJob?.properties?.name?.maxLength).toBe(200);
   });
 
   it('serves a self-contained HTML page listing every route with its parameters and an example', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN } from '../../setup/tokens';
-import { request, type ErrorBody } from './support/fixtures';
+import { ADMIN_TOKEN, ALICE_TOKEN } from '../../setup/tokens';
+import { sql } from '../support/database';
+import { ensureTestRoles } from '../support/roles';
+import { insertJobAs, request, type ErrorBody } from './support/fixtures';
 
 const JOBS = '/v1/databases/main/jobs';
 
@@ -86,5 +88,52 @@ describe('errors the database raises', () => {
     });
     expect(status).toBe(400);
     expect(body.error.message).toBe('run_as: role "no_such_role_zz" does not exist');
+  });
+});
+
+describe('SQLSTATEs the triggers raise, through the real Worker', () => {
+  /**
+   * Runs `use` while a trigger on edgecron.job raises the SQLSTATE a change's comments name
+   * ("raise:55000"), as the state guards do when a request races the scheduler.
+   */
+  async function withRaisingTrigger(use: () => Promise<void>): Promise<void> {
+    await sql(`CREATE OR REPLACE FUNCTION public.test_raise_from_comments() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.comments LIKE 'raise:%' THEN
+          RAISE EXCEPTION 'simulated failure %', substr(NEW.comments, 7) USING ERRCODE = substr(NEW.comments, 7);
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await sql('CREATE TRIGGER test_raise_from_comments BEFORE UPDATE ON edgecron.job FOR EACH ROW EXECUTE FUNCTION public.test_raise_from_comments()');
+    try {
+      await use();
+    } finally {
+      await sql('DROP TRIGGER test_raise_from_comments ON edgecron.job');
+      await sql('DROP FUNCTION public.test_raise_from_comments()');
+    }
+  }
+
+  it.each([
+    ['55000', 409, 'conflict'],
+    ['54000', 413, 'payload_too_large'],
+    ['54001', 400, 'invalid_request'],
+  ])('answers SQLSTATE %s with %i %s and the database message', async (sqlstate, status, code) => {
+    await ensureTestRoles();
+    const id = await insertJobAs('alice', { name: `raises-${sqlstate}` });
+    await withRaisingTrigger(async () => {
+      const response = await request<ErrorBody>('PATCH', `/v1/databases/main/jobs/${id}`, { token: ALICE_TOKEN, body: { comments: `raise:${sqlstate}` } });
+      expect(response.status).toBe(status);
+      expect(response.body.error).toEqual({ code, message: `simulated failure ${sqlstate}`, details: { sqlstate } });
+    });
+  });
+
+  it('answers an unexpected SQLSTATE with 500 and only the request id', async () => {
+    await ensureTestRoles();
+    const id = await insertJobAs('alice', { name: 'raises-XX000' });
+    await withRaisingTrigger(async () => {
+      const response = await request<ErrorBody>('PATCH', `/v1/databases/main/jobs/${id}`, { token: ALICE_TOKEN, body: { comments: 'raise:XX000' } });
+      expect(response.status).toBe(500);
+      expect(response.body.error).toEqual({ code: 'internal', message: `internal error (request id ${response.headers.get('X-Request-Id')})` });
+    });
   });
 });

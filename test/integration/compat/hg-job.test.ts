@@ -3,7 +3,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resetDatabase, sql } from '../support/database';
 import { dueSince, eventually, jobRow, masterNamed, resetSettings, runsOf, tick } from '../support/engine';
-import { ALICE, asRole, BOB, ensureTestRoles, sqlError } from '../support/roles';
+import { ALICE, asRole, BOB, DANA, ensureTestRoles, sqlError } from '../support/roles';
 import { freshTable } from './support';
 
 beforeAll(ensureTestRoles);
@@ -64,7 +64,7 @@ describe('the HighGo how-to in the reference seeds (000)', () => {
     expect(next.getTime() - run!.started_at!.getTime()).toBeLessThanOrEqual(60_000);
   });
 
-  it('stops a job (job_stop), then starts it again at the given time (job_start)', async () => {
+  it('stops a job (job_stop(1))', async () => {
     await sql(CREATE);
     const id = await onlyJob();
     await tick();
@@ -72,12 +72,23 @@ describe('the HighGo how-to in the reference seeds (000)', () => {
     await sql(`select hgjob.job_stop(1);`);
     await tick();
     expect(await sql('SELECT jobenabled, jobnextrun FROM hgjob.job')).toEqual([{ jobenabled: false, jobnextrun: null }]);
+    await sql(`UPDATE edgecron.job SET next_run_at = now() WHERE id = 1`);
+    await tick();
+    expect(await sql('SELECT count(*)::int AS n FROM test_t')).toEqual([{ n: 1 }]);
+  });
 
-    // The how-to restarts its job 3; here the job is 1.
-    await sql(`select hgjob.job_start(${id}, '2018-05-30 00:00:00')`);
+  it("starts the how-to's stopped job 3 again at the given time (job_start(3, '2018-05-30 00:00:00'))", async () => {
+    // The how-to's third job: two were made before it.
+    await sql(`SELECT setval('edgecron.job_id_seq', 2)`);
+    await sql(CREATE);
+    expect(await onlyJob()).toBe(3);
+    await tick();
+    await sql(`select hgjob.job_stop(3)`);
+    await tick();
+    await sql(`select hgjob.job_start(3, '2018-05-30 00:00:00'); --指定任务 id、下次执行时间，启动任务`);
     await tick(); // a start time in the past is due at once
     expect(await sql('SELECT count(*)::int AS n FROM test_t')).toEqual([{ n: 2 }]);
-    expect(await sql('SELECT jobenabled, jobcount FROM hgjob.job')).toEqual([{ jobenabled: true, jobcount: '2' }]);
+    expect(await sql('SELECT jobid, jobenabled, jobcount FROM hgjob.job')).toEqual([{ jobid: '3', jobenabled: true, jobcount: '2' }]);
   });
 
   it('refuses to create a job whose statement cannot run, as hg_job checks it when created', async () => {
@@ -132,6 +143,17 @@ describe("hg_job's other functions", () => {
     expect((await sqlError(sql(`select hgjob.job_interval(${id}, 'now() + interval ''1 hour''')`))).code).toBe('55000');
     await master.settle();
     expect(await sql('SELECT * FROM hgjob.jobrunning')).toEqual([]);
+  });
+
+  it('starts the scheduler again with job_launch() (edgecron.resume), for an edgecron_admin', async () => {
+    await sql('SELECT edgecron.pause()');
+    expect(await sql('SELECT hgjob.job_launch()')).toEqual([{ job_launch: true }]);
+    expect(await sql('SELECT paused FROM edgecron.settings')).toEqual([{ paused: false }]);
+    expect(await sql('SELECT hgjob.job_launch()')).toEqual([{ job_launch: false }]);
+    await sql('SELECT edgecron.pause()');
+    expect((await sqlError(asRole(ALICE, (q) => q('SELECT hgjob.job_launch()')))).code).toBe('42501');
+    await asRole(DANA, (q) => q('SELECT hgjob.job_launch()'));
+    expect(await sql('SELECT paused FROM edgecron.settings')).toEqual([{ paused: false }]);
   });
 
   it("shows each role its own jobs and leaves another role's jobs alone", async () => {

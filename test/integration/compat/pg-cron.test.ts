@@ -5,7 +5,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resetDatabase, sql } from '../support/database';
 import { dueSince, eventually, jobRow, masterNamed, resetSettings, runsOf, tick } from '../support/engine';
 import { ALICE, asRole, BOB, ensureTestRoles, sqlError } from '../support/roles';
-import { firstValue, freshTable, idFrom, runDueNow } from './support';
+import { firstValue, freshTable, idFrom, refusal, runDueNow } from './support';
 
 beforeAll(ensureTestRoles);
 beforeEach(async () => {
@@ -25,6 +25,9 @@ interface RunDetail {
   start_time: Date | null;
   end_time: Date | null;
 }
+
+/** The next job gets id `id`, as in a database where the examples' earlier jobs were made. */
+const nextJobIdIs = (id: number) => sql(`SELECT setval('edgecron.job_id_seq', ${id - 1})`);
 
 const detailsOf = (jobId: number) =>
   sql<RunDetail & Record<string, unknown>>('SELECT * FROM cron.job_run_details WHERE jobid = $1 ORDER BY runid', [jobId]);
@@ -70,18 +73,24 @@ describe("pg_cron's README examples", () => {
     expect(await sql('SELECT * FROM cron.job')).toEqual([]);
   });
 
-  it('unschedules by id (cron.unschedule(42), 42 being what cron.schedule returned)', async () => {
-    const id = await idFrom(`SELECT cron.schedule('30 3 * * 6', $$DELETE FROM events WHERE event_time < now() - interval '1 week'$$)`);
-    expect(await sql(`SELECT cron.unschedule(${id})`)).toEqual([{ unschedule: true }]);
+  it('unschedules by id: cron.unschedule(42), 42 being what cron.schedule returned', async () => {
+    await nextJobIdIs(42);
+    expect(await sql(`SELECT cron.schedule('30 3 * * 6', $$DELETE FROM events WHERE event_time < now() - interval '1 week'$$)`)).toEqual([
+      { schedule: '42' },
+    ]);
+    expect(await sql(`SELECT cron.unschedule(42)`)).toEqual([{ unschedule: true }]);
     expect(await sql('SELECT count(*)::int AS n FROM edgecron.job')).toEqual([{ n: 0 }]);
   });
 
-  it('runs schedule_in_database for this database, and refuses another one with a hint', async () => {
-    const error = await sqlError(
+  it('runs schedule_in_database for this database, and refuses another one as pg_cron words it', async () => {
+    const missing = await sqlError(
       sql(`SELECT cron.schedule_in_database('weekly-vacuum', '0 4 * * 0', 'VACUUM', 'some_other_database')`),
     );
-    expect(error.code).toBe('22023');
-    expect(error.message).toMatch(/a job runs in the database that holds it \(".+"\), not "some_other_database"/);
+    expect(missing).toMatchObject({ code: '3D000', message: 'database "some_other_database" does not exist' });
+    const other = await sqlError(sql(`SELECT cron.schedule_in_database('weekly-vacuum', '0 4 * * 0', 'VACUUM', 'template1')`));
+    expect(other.code).toBe('0A000');
+    expect(other.message).toMatch(/^cannot schedule a job in database "template1": this cron schema schedules jobs in ".+" only$/);
+    expect(other.hint).toMatch(/this pack to database template1/);
 
     const id = await idFrom(`SELECT cron.schedule_in_database('weekly-vacuum', '0 4 * * 0', 'VACUUM', current_database())`);
     await runDueNow(id);
@@ -130,8 +139,9 @@ describe("pg_cron's README examples", () => {
 });
 
 describe('the pg_cron article in the reference seeds (002)', () => {
-  it('schedules its five examples with the ids it shows in cron.job, and each runs', async () => {
+  it('schedules its five examples with the ids it shows (42 to 46), unschedules 42, and each other one runs', async () => {
     await freshTable('events', 'event_time timestamptz');
+    await nextJobIdIs(42);
     const ids = [
       await idFrom(`SELECT cron.schedule('30 3 * * 6', $$DELETE FROM events WHERE event_time < now() - interval '1 week'$$)`),
       await idFrom(`SELECT cron.schedule('0 10 * * *', 'VACUUM')`),
@@ -139,21 +149,22 @@ describe('the pg_cron article in the reference seeds (002)', () => {
       await idFrom(`SELECT cron.schedule('23 * * * *', 'select 1;')`),
       await idFrom(`SELECT cron.schedule('* * 4 * *', 'select 1;')`),
     ];
-    expect(await sql(`SELECT cron.unschedule(${ids[0]})`)).toEqual([{ unschedule: true }]);
+    expect(ids).toEqual([42, 43, 44, 45, 46]);
+    expect(await sql(`SELECT cron.unschedule(42);`)).toEqual([{ unschedule: true }]);
     const [port] = await sql<{ port: number }>('SELECT inet_server_port() AS port');
-    expect(await sql('SELECT * FROM cron.job WHERE jobid = $1', [ids[1]])).toEqual([
-      {
-        jobid: String(ids[1]),
-        schedule: '0 10 * * *',
-        command: 'VACUUM',
-        nodename: 'localhost',
-        nodeport: port!.port,
-        database: expect.any(String),
-        username: 'postgres',
-        active: true,
-        jobname: null,
-      },
-    ]);
+    const listed = await sql('SELECT * FROM cron.job;');
+    expect(listed.map((j) => j.jobid).sort()).toEqual(['43', '44', '45', '46']);
+    expect(listed.find((j) => j.jobid === '43')).toEqual({
+      jobid: '43',
+      schedule: '0 10 * * *',
+      command: 'VACUUM',
+      nodename: 'localhost',
+      nodeport: port!.port,
+      database: expect.any(String),
+      username: 'postgres',
+      active: true,
+      jobname: null,
+    });
 
     await runDueNow(...ids.slice(1));
     // DISTINCT: a minutely job may also fire on its own if a minute begins during the test.
@@ -206,6 +217,89 @@ describe('pg_cron semantics on edgecron', () => {
     ]);
     await tick();
     expect((await jobRow(id)).next_run_at).toBeNull();
+  });
+
+  it("keeps at most one run waiting for 'N seconds' on every schedule change, and pg_cron's unbounded queue for cron", async () => {
+    const policy = async (id: number) => {
+      const job = await jobRow(id);
+      return [job.schedule, job.overlap, job.queue_limit];
+    };
+    const id = await idFrom(`SELECT cron.schedule('nightly-vacuum', '0 10 * * *', 'VACUUM')`);
+    expect(await policy(id)).toEqual(['0 10 * * *', 'queue', 100]);
+    await sql(`SELECT cron.alter_job(${id}, schedule := '5 seconds')`);
+    expect(await policy(id)).toEqual(['5 seconds', 'queue', 1]);
+    await sql(`SELECT cron.alter_job(${id}, schedule := '0 3 * * *')`);
+    expect(await policy(id)).toEqual(['0 3 * * *', 'queue', 100]);
+    await sql(`SELECT cron.schedule('nightly-vacuum', '10 seconds', 'VACUUM')`);
+    expect(await policy(id)).toEqual(['10 seconds', 'queue', 1]);
+    await sql(`SELECT cron.schedule_in_database('nightly-vacuum', '0 4 * * *', 'VACUUM', current_database())`);
+    expect(await policy(id)).toEqual(['0 4 * * *', 'queue', 100]);
+    await sql(`UPDATE cron.job SET schedule = '30 seconds' WHERE jobid = ${id}`);
+    expect(await policy(id)).toEqual(['30 seconds', 'queue', 1]);
+    // A command-only change leaves the schedule's policy as it is.
+    await sql(`SELECT cron.alter_job(${id}, command := 'VACUUM ANALYZE')`);
+    expect(await policy(id)).toEqual(['30 seconds', 'queue', 1]);
+  });
+
+  it('refuses schedule text pg_cron cannot read when it is given ("invalid schedule"), and makes no job', async () => {
+    const id = await idFrom(`SELECT cron.schedule('nightly-vacuum', '0 10 * * *', 'VACUUM')`);
+    const calls = [
+      [`SELECT cron.schedule('not a cron', 'SELECT 1')`, 'not a cron', 'is not a cron expression'],
+      [`SELECT cron.schedule('61 * * * *', 'SELECT 1')`, '61 * * * *', 'minute: 61 is out of range 0-59 in "61 * * * *"'],
+      [`SELECT cron.schedule('named', '* * * *', 'SELECT 1')`, '* * * *', 'expected 5 fields'],
+      [`SELECT cron.schedule_in_database('named', '0 25 * * *', 'SELECT 1', current_database())`, '0 25 * * *', 'hour: 25 is out of range 0-23'],
+      [`SELECT cron.alter_job(${id}, schedule := '0 0 * JANUARY *')`, '0 0 * JANUARY *', 'month: "JANUARY" is not allowed'],
+      [`UPDATE cron.job SET schedule = '@weekdays' WHERE jobid = ${id}`, '@weekdays', 'unknown macro "@weekdays"'],
+      [`INSERT INTO cron.job (schedule, command) VALUES ('0 0 1-40 * *', 'SELECT 1')`, '0 0 1-40 * *', 'day-of-month: 40 is out of range 1-31'],
+    ] as const;
+    for (const [call, schedule, detail] of calls) {
+      const error = await refusal(sql(call));
+      expect(error).toMatchObject({ code: '22023', message: `invalid schedule: ${schedule}` });
+      expect(error.detail).toContain(detail);
+      expect(error.hint).toBe("Use cron format (e.g. 5 4 * * *), or interval format '[1-59] seconds'");
+    }
+    expect(await sql('SELECT id, schedule FROM edgecron.job')).toEqual([{ id: String(id), schedule: '0 10 * * *' }]);
+    // What pg_cron reads (and edgecron's extras) passes.
+    for (const schedule of ['*/5 * * * *', '0 12 $ * *', '@daily', '59 seconds', '0 9 * * MON-FRI', '0 0 * * 7']) {
+      expect(await sql(`SELECT cron.alter_job(${id}, schedule := $1)`, [schedule])).toEqual([{ alter_job: '' }]);
+    }
+  });
+
+  it('alter_job takes this database and another owner (for an edgecron_admin), and refuses another database', async () => {
+    const id = await idFrom(`SELECT cron.schedule('nightly-vacuum', '0 10 * * *', 'VACUUM')`);
+    await sql(`SELECT cron.alter_job(${id}, database := current_database())`);
+    expect((await sqlError(sql(`SELECT cron.alter_job(${id}, database := 'template1')`))).code).toBe('0A000');
+    expect((await sqlError(sql(`SELECT cron.alter_job(${id}, database := 'no_such_database')`))).code).toBe('3D000');
+    await sql(`SELECT cron.alter_job(${id}, username := '${BOB}')`);
+    expect(await sql('SELECT jobid, username FROM cron.job')).toEqual([{ jobid: String(id), username: BOB }]);
+    await asRole(BOB, async (q) => {
+      expect(await q('SELECT jobid, username FROM cron.job')).toEqual([{ jobid: String(id), username: BOB }]);
+      expect((await sqlError(q(`SELECT cron.alter_job(${id}, username := '${ALICE}')`))).code).toBe('42501');
+    });
+  });
+
+  it('schedule_in_database(…, active => false) makes a stopped job', async () => {
+    const id = await idFrom(`SELECT cron.schedule_in_database('weekly-vacuum', '0 4 * * 0', 'VACUUM', current_database(), active => false)`);
+    expect(await sql('SELECT active FROM cron.job WHERE jobid = $1', [id])).toEqual([{ active: false }]);
+    await tick();
+    expect((await jobRow(id)).next_run_at).toBeNull();
+  });
+
+  it("accepts UPDATE cron.job SET nodename = '' (pg_cron's way to use a socket) and ignores it", async () => {
+    const id = await idFrom(`SELECT cron.schedule('nightly-vacuum', '0 10 * * *', 'VACUUM')`);
+    const before = await sql('SELECT * FROM cron.job');
+    expect(await sql(`UPDATE cron.job SET nodename = '' RETURNING jobid, nodename`)).toEqual([{ jobid: String(id), nodename: 'localhost' }]);
+    await sql(`UPDATE cron.job SET nodeport = 6432, nodename = 'db.internal' WHERE jobid = ${id}`);
+    expect(await sql('SELECT * FROM cron.job')).toEqual(before);
+  });
+
+  it('takes INSERT INTO cron.job as a new job, checked like cron.schedule', async () => {
+    const [row] = await sql(`INSERT INTO cron.job (schedule, command, jobname) VALUES ('0 10 * * *', 'VACUUM', 'inserted') RETURNING *`);
+    expect(row).toMatchObject({ schedule: '0 10 * * *', command: 'VACUUM', jobname: 'inserted', active: true, username: 'postgres' });
+    expect(await jobRow(Number(row!.jobid))).toMatchObject({ name: 'inserted', overlap: 'queue' });
+    expect((await sqlError(sql(`INSERT INTO cron.job (schedule, command, database) VALUES ('0 10 * * *', 'VACUUM', 'template1')`))).code).toBe(
+      '0A000',
+    );
   });
 
   it('cron.job is updatable: UPDATE … SET active and DELETE reach edgecron.job', async () => {

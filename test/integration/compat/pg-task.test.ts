@@ -4,7 +4,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resetDatabase, sql } from '../support/database';
 import { dueSince, jobRow, resetSettings, runsOf, tick, type RunRow } from '../support/engine';
-import { ALICE, asRole, BOB, ensureTestRoles, sqlError } from '../support/roles';
+import { ALICE, asRole, BOB, DANA, ensureTestRoles, sqlError } from '../support/roles';
 import { firstValue, freshTable } from './support';
 
 beforeAll(ensureTestRoles);
@@ -119,6 +119,25 @@ describe('the pg_task article in the reference seeds (001)', () => {
     expect(mostAtOnce(runs)).toBe(2);
   });
 
+  it('lets an edgecron_admin raise a group to max at once; an ordinary role\'s tasks keep the group\'s limit', async () => {
+    // A group's limit is shared by every role's tasks in it, so only an admin may raise it.
+    const insertAs = (role: string, n: number, group: string) =>
+      asRole(role, async (q) => {
+        const ids: number[] = [];
+        for (let i = 0; i < n; i++) {
+          ids.push(firstValue(await q(`INSERT INTO task ("group", max, input) VALUES ($1, 2, 'SELECT pg_sleep(0.4)') RETURNING id`, [group])));
+        }
+        return ids;
+      });
+    const alices = await insertAs(ALICE, 3, 'alice-group');
+    const danas = await insertAs(DANA, 3, 'dana-group');
+    expect(await sql('SELECT name, max_running FROM edgecron.queue ORDER BY name')).toEqual([{ name: 'dana-group', max_running: 2 }]);
+    await tick();
+    const runs = async (ids: number[]) => (await Promise.all(ids.map((id) => runsOf(id)))).flat();
+    expect(mostAtOnce(await runs(alices))).toBe(1);
+    expect(mostAtOnce(await runs(danas))).toBe(2);
+  });
+
   it('runs a task with a higher max before the others waiting in its queue (max as priority)', async () => {
     const [others, first] = await asRole(ALICE, async (q) => {
       const ids: number[] = [];
@@ -138,7 +157,7 @@ describe('the pg_task article in the reference seeds (001)', () => {
 describe("pg_task's README", () => {
   it('runs its examples with the current column names (input, plan, repeat, "group")', async () => {
     const now = await insertTask(`INSERT INTO task (input) VALUES ('SELECT now()')`);
-    const at = await insertTask(`INSERT INTO task (plan, input) VALUES ('2029-07-01 12:51:00', 'SELECT now()')`);
+    const at = await insertTask(`INSERT INTO task (plan, input) VALUES (now() + '5 min'::interval, 'SELECT now()');`);
     const every = await insertTask(`INSERT INTO task (repeat, input) VALUES ('5 min', 'SELECT now()')`);
     const fails = await insertTask(`INSERT INTO task (input) VALUES ('SELECT 1/0')`);
     const grouped = await insertTask(`INSERT INTO task ("group", max, input) VALUES ('group', 1, 'SELECT now()')`);
@@ -151,7 +170,19 @@ describe("pg_task's README", () => {
       { id: String(fails), state: 'FAIL' },
       { id: String(grouped), state: 'DONE' },
     ]);
-    expect(await taskRow(at)).toMatchObject({ plan: new Date('2029-07-01T12:51:00Z') });
+    const plannedIn = (await taskRow(at)).plan.getTime() - Date.now();
+    expect(plannedIn).toBeGreaterThan(4 * 60_000);
+    expect(plannedIn).toBeLessThanOrEqual(5 * 60_000);
+    expect(((await jobRow(at)).next_run_at as Date).getTime()).toBe((await taskRow(at)).plan.getTime());
+  });
+
+  it('runs the tasks of "group" with max 1 one at a time', async () => {
+    const ids = [await insertTask(`INSERT INTO task ("group", max, input) VALUES ('group', 1, 'SELECT now()');`)];
+    for (let i = 0; i < 3; i++) ids.push(await insertTask(`INSERT INTO task ("group", max, input) VALUES ('group', 1, 'SELECT pg_sleep(0.3)')`));
+    await tick();
+    const runs = (await Promise.all(ids.map((id) => runsOf(id)))).flat();
+    expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    expect(mostAtOnce(runs)).toBe(1);
   });
 
   it('refuses the README\'s unquoted group (a reserved word; PostgreSQL refuses it) and a remote task', async () => {
@@ -170,10 +201,50 @@ describe('pg_task semantics on edgecron', () => {
     expect((await taskRow(tag)).output).toBe('INSERT 0 1');
   });
 
-  it('keeps a task whose query returned no rows (pg_task deletes it when delete is true)', async () => {
-    const id = await insertTask(`INSERT INTO task (input) VALUES ('SELECT 1 WHERE false')`);
+  it('deletes a task that ended without output or error when delete is true (the default), as pg_task does', async () => {
+    const empty = await insertTask(`INSERT INTO task (input) VALUES ('SELECT 1 WHERE false')`);
+    const kept = await insertTask(`INSERT INTO task (input, "delete") VALUES ('SELECT 1 WHERE false', false)`);
+    const wrote = await insertTask(`INSERT INTO task (input) VALUES ('SELECT 1')`);
+    const failed = await insertTask(`INSERT INTO task (input) VALUES ('SELECT 1/0')`);
+    const repeats = await insertTask(`INSERT INTO task (repeat, input) VALUES ('1 hour', 'SELECT 1 WHERE false')`);
     await tick();
-    expect(await taskRow(id)).toMatchObject({ state: 'DONE', output: null, delete: true });
+    expect(await sql('SELECT id, state, output, "delete" FROM task ORDER BY id')).toEqual([
+      { id: String(kept), state: 'DONE', output: null, delete: false },
+      { id: String(wrote), state: 'DONE', output: '1', delete: true },
+      { id: String(failed), state: 'FAIL', output: null, delete: true },
+      { id: String(repeats), state: 'DONE', output: null, delete: true },
+    ]);
+    expect(await sql('SELECT count(*)::int AS n FROM edgecron.job WHERE id = $1', [empty])).toEqual([{ n: 0 }]);
+    // A repeating task is one row for every repetition: it stays, and runs again.
+    expect((await jobRow(repeats)).next_run_at).toEqual(expect.any(Date));
+  });
+
+  it('keeps, rather than waits for, a task whose rows its role holds locked, and records every run on time', async () => {
+    const [held, free] = await asRole(ALICE, async (q) => [
+      firstValue(await q(`INSERT INTO task (input) VALUES ('SELECT 1 WHERE false') RETURNING id`)),
+      firstValue(await q(`INSERT INTO task (input) VALUES ('SELECT 2 WHERE false') RETURNING id`)),
+    ]);
+    const other = await insertTask(`INSERT INTO task (input) VALUES ('SELECT 3')`);
+    await asRole(ALICE, async (q) => {
+      await q('BEGIN');
+      await q('SELECT * FROM pgtask.task_option WHERE job_id = $1 FOR UPDATE', [held]);
+      await tick();
+    });
+    expect(await sql('SELECT id, state FROM task ORDER BY id')).toEqual([
+      { id: String(held), state: 'DONE' },
+      { id: String(other), state: 'DONE' },
+    ]);
+    expect(await sql('SELECT count(*)::int AS n FROM edgecron.job WHERE id = $1', [free])).toEqual([{ n: 0 }]);
+  });
+
+  it("takes pg_task's save column, and says a task's session is never kept", async () => {
+    const id = await insertTask(`INSERT INTO task (save, input) VALUES (true, 'SELECT 1')`);
+    expect(await taskRow(id)).toMatchObject({ save: true, state: 'PLAN' });
+    await sql(`UPDATE task SET save = false WHERE id = $1`, [id]);
+    expect(await taskRow(id)).toMatchObject({ save: false });
+    expect(await sql(`SELECT save FROM task WHERE id = $1`, [await insertTask(`INSERT INTO task (input) VALUES ('SELECT 2')`)])).toEqual([
+      { save: false },
+    ]);
   });
 
   it('times a task out after timeout, and knows the task that inserted it (parent)', async () => {

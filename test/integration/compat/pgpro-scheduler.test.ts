@@ -5,7 +5,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resetDatabase, sql } from '../support/database';
 import { dueSince, eventually, jobRow, masterNamed, resetSettings, runsOf, tick } from '../support/engine';
 import { ALICE, asRole, BOB, ensureTestRoles, REPORTING, sqlError } from '../support/roles';
-import { firstValue, freshTable, idFrom, runDueNow } from './support';
+import { firstValue, freshTable, idFrom, refusal, runDueNow } from './support';
 
 beforeAll(ensureTestRoles);
 beforeEach(async () => {
@@ -223,7 +223,9 @@ describe('the Postgres Pro article in the reference seeds (004)', () => {
     await runDueNow(daily);
     expect(await sql('SELECT count(*)::int AS n FROM archive_calls')).toEqual([{ n: 2 }]);
     expect(await sql(`SELECT cron, status FROM schedule.get_log()`)).toEqual([{ cron: daily, status: 'done' }]);
-    expect(await sql(`SELECT cron FROM schedule.get_user_log() WHERE started > now() - INTERVAL '1 day'`)).toEqual([{ cron: daily }]);
+    expect(await sql(`SELECT * from schedule.get_user_log() WHERE started > now() - INTERVAL '1 day' ;`)).toEqual([
+      expect.objectContaining({ cron: daily, name: null, commands: [`SELECT move_oldest_to_archive('partitioned_log','archived', 'archive', 24);`], status: 'done' }),
+    ]);
   });
 
   it('accepts the article\'s unarchive submission, which fails when it runs (its query is not SQL), and cancels a job', async () => {
@@ -375,6 +377,127 @@ describe("pgpro_scheduler's functions", () => {
     expect(await sql(`SELECT attempt, status, is_success, error FROM schedule.job_status`)).toEqual([
       { attempt: '2', status: 'done', is_success: false, error: 'Cannot resubmit: limit reached' },
     ]);
+  });
+});
+
+describe("pgpro_scheduler's listings by role", () => {
+  it('lists the jobs running as a role (get_user_cron) apart from those it owns (get_user_owned_cron)', async () => {
+    const [own, asReporting] = await asRole(ALICE, async (q) => [
+      firstValue(await q(`SELECT schedule.create_job('0 0 1 1 *', 'SELECT 1')`)),
+      firstValue(await q(`SELECT schedule.create_job('{"cron": "0 0 1 1 *", "command": "SELECT 2", "run_as": "${REPORTING}"}')`)),
+    ]);
+    const listed = (rows: Array<Record<string, unknown>>) => rows.map((r) => [r.id, r.owner, r.run_as]);
+    await asRole(ALICE, async (q) => {
+      expect(listed(await q('SELECT * FROM schedule.get_user_owned_cron()'))).toEqual([
+        [own, ALICE, ALICE],
+        [asReporting, ALICE, REPORTING],
+      ]);
+      expect(listed(await q('SELECT * FROM schedule.get_user_cron()'))).toEqual([[own, ALICE, ALICE]]);
+      expect(await q(`SELECT * FROM schedule.get_user_owned_cron('${ALICE}')`)).toHaveLength(2);
+      expect((await sqlError(q(`SELECT * FROM schedule.get_user_cron('${REPORTING}')`))).code).toBe('42501');
+    });
+    expect(listed(await sql(`SELECT * FROM schedule.get_user_cron('${REPORTING}')`))).toEqual([[asReporting, ALICE, REPORTING]]);
+    expect(listed(await sql(`SELECT * FROM schedule.get_user_owned_cron('${ALICE}')`))).toHaveLength(2);
+    expect(await sql(`SELECT * FROM schedule.get_user_owned_cron()`)).toEqual([]);
+  });
+
+  it("lists a role's running jobs with get_active_jobs(usename)", async () => {
+    const id = await asRole(ALICE, async (q) => firstValue(await q(`SELECT schedule.create_job('0 0 1 1 *', 'SELECT pg_sleep(1)')`)));
+    const master = masterNamed('main');
+    await tick();
+    await dueSince(id);
+    await master.wake('main');
+    await eventually(async () => (await runsOf(id)).some((r) => r.status === 'running'));
+    expect(await sql(`SELECT cron, run_as, status FROM schedule.get_active_jobs('${ALICE}')`)).toEqual([
+      { cron: id, run_as: ALICE, status: 'working' },
+    ]);
+    expect(await sql(`SELECT * FROM schedule.get_active_jobs('${BOB}')`)).toEqual([]);
+    await master.settle();
+  });
+
+  it("shows every role's at jobs with their owner in all_job_status (to an admin), and a role its own", async () => {
+    const alices = await asRole(ALICE, async (q) => firstValue(await q(`SELECT schedule.submit_job('SELECT 1', run_after := now() + interval '1 day')`)));
+    const mine = await idFrom(`SELECT schedule.submit_job('SELECT 2', run_after := now() + interval '1 day')`);
+    expect(await sql('SELECT id, owner, run_as, status FROM schedule.all_job_status ORDER BY id')).toEqual([
+      { id: String(alices), owner: ALICE, run_as: ALICE, status: 'submitted' },
+      { id: String(mine), owner: 'postgres', run_as: 'postgres', status: 'submitted' },
+    ]);
+    await asRole(ALICE, async (q) => {
+      expect(await q('SELECT id, owner FROM schedule.all_job_status')).toEqual([{ id: String(alices), owner: ALICE }]);
+      expect(await q('SELECT id FROM schedule.job_status')).toEqual([{ id: String(alices) }]);
+    });
+  });
+});
+
+describe("pgpro_scheduler's schedules and next times", () => {
+  it('refuses cron text pgpro cannot read when the job is made or changed, with pgpro\'s message', async () => {
+    const wrong = await refusal(sql(`SELECT schedule.create_job('bogus', 'SELECT 1')`));
+    expect(wrong).toMatchObject({ code: '22023', message: 'cron string wrong format (55)' });
+    expect(wrong.detail).toMatch(/"bogus" is not a cron expression/);
+    expect(await refusal(sql(`SELECT schedule.create_job('61 * * * *', 'SELECT 1')`))).toMatchObject({
+      message: '61 is out of range (12)',
+      detail: 'minute: 61 is out of range 0-59 in "61 * * * *"',
+    });
+    expect((await refusal(sql(`SELECT schedule.create_job('{"cron": "0 0 * * * * *", "command": "SELECT 1"}')`))).message).toBe(
+      'cron string wrong format (55)',
+    );
+    expect(await sql('SELECT count(*)::int AS n FROM edgecron.job')).toEqual([{ n: 0 }]);
+    const id = await idFrom(`SELECT schedule.create_job('0 * * * *', 'SELECT 1')`);
+    expect((await refusal(sql(`SELECT schedule.set_job_attribute(${id}, 'cron', '0 5-1 * * *')`))).message).toBe('bad  range: 5 - 1 (2)');
+    expect(await sql(`SELECT rule FROM schedule.get_job(${id})`)).toEqual([{ rule: { crontab: '0 * * * *' } }]);
+  });
+
+  it('refuses cron with dates (pgpro fires at both): an edgecron job has one schedule', async () => {
+    const error = await refusal(
+      sql(`SELECT schedule.create_job('{"cron": "0 * * * *", "dates": ["2030-01-01 10:00+00"], "command": "SELECT 1"}')`),
+    );
+    expect(error).toMatchObject({ code: '22023', message: 'dates: cannot be combined with cron; an edgecron job has one schedule' });
+    expect(error.detail).toMatch(/at its cron \(or rule\) times and at its dates/);
+    expect((await refusal(sql(`SELECT schedule.create_job('{"rule": {"hours": [9]}, "cron": "0 9 * * *", "command": "SELECT 1"}')`))).code).toBe(
+      '22023',
+    );
+  });
+
+  it('gives cron2jsontext and nodename as pgpro does', async () => {
+    expect(await sql(`SELECT schedule.cron2jsontext('*/20 9-11 1,15 JAN-MAR SAT,SUN')::jsonb AS rule`)).toEqual([
+      {
+        rule: {
+          crontab: '*/20 9-11 1,15 JAN-MAR SAT,SUN',
+          minutes: [0, 20, 40],
+          hours: [9, 10, 11],
+          days: [1, 15],
+          months: [1, 2, 3],
+          wdays: [0, 6],
+        },
+      },
+    ]);
+    expect(await sql(`SELECT schedule.cron2jsontext('@reboot') AS t`)).toEqual([{ t: '{ "crontab": "@reboot", "onstart": 1}' }]);
+    expect((await refusal(sql(`SELECT schedule.cron2jsontext('* * *')`))).message).toBe('cron string wrong format (55)');
+    expect(await sql('SELECT schedule.nodename()')).toEqual([{ nodename: 'master' }]);
+  });
+
+  it("lets next_time_statement read schedule.transaction_state, as pgpro's README and tests do", async () => {
+    await freshTable('result5', 'time_mark timestamptz, text text');
+    // pgpro_scheduler's own test function (test/perl), reading the state with SHOW.
+    await sql(`CREATE OR REPLACE FUNCTION get_next_time() RETURNS TIMESTAMP WITH TIME ZONE AS $BODY$
+               DECLARE state text;
+               BEGIN
+                 EXECUTE 'show schedule.transaction_state' INTO state;
+                 INSERT INTO result5 (time_mark, text) values (now(), 'transaction result: ' || state);
+                 RETURN now() + '00:05:15'::interval;
+               END $BODY$ LANGUAGE plpgsql`);
+    const ok = await idFrom(`SELECT schedule.create_job('{"cron": "0 0 1 1 *", "command": "SELECT 1", "next_time_statement": "SELECT get_next_time()"}')`);
+    const failing = await idFrom(
+      `SELECT schedule.create_job('{"cron": "0 0 1 1 *", "command": "SELECT 1/0", "next_time_statement": "SELECT CASE WHEN current_setting(''schedule.transaction_state'') = ''failure'' THEN now() + interval ''1 day'' END"}')`,
+    );
+    await runDueNow(ok, failing);
+    expect(await sql('SELECT text FROM result5')).toEqual([{ text: 'transaction result: success' }]);
+    const okNext = (await jobRow(ok)).next_run_at as Date;
+    expect(okNext.getTime() - Date.now()).toBeGreaterThan(5 * 60_000);
+    expect(okNext.getTime() - Date.now()).toBeLessThanOrEqual(315_000);
+    const failingJob = await jobRow(failing);
+    expect(failingJob.state).toBe('active');
+    expect((failingJob.next_run_at as Date).getTime() - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
   });
 });
 

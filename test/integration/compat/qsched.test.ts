@@ -6,7 +6,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resetDatabase, sql } from '../support/database';
 import { dueSince, eventually, jobRow, masterNamed, resetSettings, runsOf, setSettings, tick, type RunRow } from '../support/engine';
 import { ALICE, asRole, BOB, ensureTestRoles, sqlError } from '../support/roles';
-import { firstValue, freshTable, idFrom } from './support';
+import { firstValue, freshTable, idFrom, refusal } from './support';
 
 beforeAll(ensureTestRoles);
 beforeEach(async () => {
@@ -183,6 +183,47 @@ describe('the QSched document in the reference seeds (003)', () => {
 });
 
 describe('QSched semantics on edgecron', () => {
+  it('computes the next start dynamically only after a successful run; after a failed one it follows the cron text', async () => {
+    await sql(`SELECT qsched_job_create_query('job name', 'SELECT 1/0')`);
+    // Hourly: the cron's next start is within the hour, the override's a day away.
+    await sql(`SELECT qsched_schedule_create(1, '0 0 * * * *')`);
+    await sql(`SELECT qsched_job_enable(1)`);
+    await sql(`SELECT qsched_schedule_dyn_override(1, $$CURRENT_TIMESTAMP + '1 day'$$)`);
+    const fires = await scheduleJob(1);
+    await tick();
+    await dueSince(fires);
+    await tick();
+    expect((await runsOf(fires)).map((r) => r.status)).toEqual(['failed']);
+    const afterFailure = await jobRow(fires);
+    expect(afterFailure.state).toBe('active');
+    expect((afterFailure.next_run_at as Date).getTime() - Date.now()).toBeLessThanOrEqual(3_600_000);
+
+    await sql(`UPDATE edgecron.job SET command = 'SELECT 123' WHERE id = $1`, [fires]);
+    await tick();
+    await dueSince(fires);
+    await tick();
+    expect((await runsOf(fires)).map((r) => r.status).slice(-1)).toEqual(['succeeded']);
+    expect(((await jobRow(fires)).next_run_at as Date).getTime() - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
+  });
+
+  it('cancels the runs qsched_job_exec queued when the job is disabled', async () => {
+    await sql(`SELECT qsched_job_create_query('job name', 'SELECT 123;')`);
+    await sql(`SELECT qsched_schedule_create(1, '0 0 0 1 1 *')`);
+    await sql(`SELECT qsched_job_enable(1)`);
+    await sql(`SELECT qsched_job_exec(1), qsched_job_exec(1)`);
+    await sql(`SELECT qsched_job_disable(1)`);
+    await tick();
+    expect((await logOf(1)).map((r) => r.status)).toEqual(['canceled', 'canceled']);
+    expect(await sql(`SELECT bool_or(schedule_enabled) AS any FROM qsched_my_jobs`)).toEqual([{ any: false }]);
+  });
+
+  it('refuses cron text that cannot be a schedule when the schedule is made', async () => {
+    await sql(`SELECT qsched_job_create_query('job name', 'SELECT 123;')`);
+    const error = await refusal(sql(`SELECT qsched_schedule_create(1, '61 * * * * *')`));
+    expect(error).toMatchObject({ code: '22023', message: 'cron: "61 * * * * *" is not a schedule', detail: 'second: 61 is out of range 0-59 in "61 * * * * *"' });
+    expect(await sql('SELECT count(*)::int AS n FROM qsched.schedule')).toEqual([{ n: 0 }]);
+  });
+
   it('never runs a job alongside itself: a schedule due while an exec runs waits for it', async () => {
     const id = await idFrom(`SELECT qsched_job_create_query('job name', 'SELECT pg_sleep(0.5)')`);
     const schedule = await idFrom(`SELECT qsched_schedule_create(${id}, '0 0 0 1 1 *')`);

@@ -27,3 +27,20 @@ export async function freshTable(name: string, columns: string): Promise<void> {
   await sql(`DROP TABLE IF EXISTS ${name} CASCADE`);
   await sql(`CREATE TABLE ${name} (${columns})`);
 }
+
+/** A refused statement's SQLSTATE, message, detail and hint (sqlError keeps no detail). */
+export async function refusal(statement: Promise<unknown>): Promise<{ code: string; message: string; detail?: string; hint?: string }> {
+  try {
+    await statement;
+  } catch (e) {
+    const f = e as { code?: unknown; message?: unknown; detail?: unknown; hint?: unknown };
+    if (typeof f.code !== 'string') throw e;
+    return {
+      code: f.code,
+      message: String(f.message),
+      ...(typeof f.detail === 'string' ? { detail: f.detail } : {}),
+      ...(typeof f.hint === 'string' ? { hint: f.hint } : {}),
+    };
+  }
+  throw new Error('expected the statement to fail, and it succeeded');
+}

@@ -16,6 +16,12 @@ describe('SQLSTATE to HTTP, as docs/job-keys.md says', () => {
     ['42501', 'forbidden'],
     ['P0002', 'not_found'],
     ['23505', 'conflict'],
+    ['55000', 'conflict'],
+    ['54000', 'payload_too_large'],
+    ['54001', 'invalid_request'],
+    ['54011', 'invalid_request'],
+    ['54023', 'invalid_request'],
+    ['22P05', 'invalid_request'],
   ])('maps %s to %s with the database message', (code, apiCode) => {
     expect(apiErrorFromDatabase(pgError(code, `create_job: key "x" is wrong`))).toEqual({
       code: apiCode,
@@ -38,7 +44,7 @@ describe('SQLSTATE to HTTP, as docs/job-keys.md says', () => {
     expect(apiErrorFromDatabase(pgError('23514', 'check', { detail: 'Failing row contains (1, secret)' }))?.details).toEqual({ sqlstate: '23514' });
   });
 
-  it.each([['42883'], ['XX000'], ['53300'], ['42P01']])('leaves %s to the caller as an unexpected failure', (code) => {
+  it.each([['42883'], ['XX000'], ['53300'], ['42P01'], ['42601'], ['08006'], ['57P01'], ['0A000']])('leaves %s to the caller as an unexpected failure', (code) => {
     expect(apiErrorFromDatabase(pgError(code, 'internal text'))).toBeNull();
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planFinish, type FinishingJob } from '../../../src/master/finish-plan';
+import { planFinish, resolveNextTime, type FinishingJob } from '../../../src/master/finish-plan';
+import { parseSchedule, type Schedule } from '../../../src/schedule';
 
 const now = new Date('2026-11-22T10:00:00Z');
 const run = { attempt: 1, scheduledFor: new Date('2026-11-22T09:59:00Z') };
@@ -105,3 +106,27 @@ describe('planFinish', () => {
   });
 });
 
+describe('resolveNextTime', () => {
+  const schedule = (text: string): Schedule => {
+    const parsed = parseSchedule({ schedule: text });
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    return parsed.value;
+  };
+
+  it("takes a recurring job's next start from its schedule when the next_time_statement gave no row", () => {
+    expect(resolveNextTime({ fromSchedule: true }, schedule('0 0 * * * *'), now, {})).toEqual({
+      nextRunAt: new Date('2026-11-22T11:00:00Z'),
+    });
+    // An interval schedule keeps to its series, from the run's start.
+    expect(resolveNextTime({ fromSchedule: true }, schedule('@every 7 minutes'), now, { lastStart: new Date('2026-11-22T09:58:00Z') })).toEqual({
+      nextRunAt: new Date('2026-11-22T10:05:00Z'),
+    });
+  });
+
+  it('leaves a one-time job to end as one without a next_time_statement, and passes other outcomes through', () => {
+    expect(resolveNextTime({ fromSchedule: true }, null, now, {})).toEqual({});
+    const given = { nextRunAt: new Date('2027-01-01T00:00:00Z') };
+    expect(resolveNextTime(given, schedule('0 0 * * * *'), now, {})).toBe(given);
+    expect(resolveNextTime({ brokenReason: 'x' }, null, now, {})).toEqual({ brokenReason: 'x' });
+  });
+});
