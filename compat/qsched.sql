@@ -232,7 +232,8 @@ BEGIN
   PERFORM qsched._set_enabled(schedules, false);
   IF edgecron._is_engine() THEN
     -- The table owner's writes pass edgecron's run triggers untouched: write what they would.
-    UPDATE edgecron.run r SET status = 'canceled', finished_at = now(), reason = 'canceled by ' || current_user
+    UPDATE edgecron.run r SET status = 'canceled', finished_at = now(), reason = 'canceled by ' || current_user,
+                              needs_finish = true
      WHERE r.status = 'queued' AND (r.job_id = qsched_job_disable.job_id OR r.job_id = ANY (schedules));
   ELSE
     UPDATE edgecron.run r SET status = 'canceled'

@@ -19,8 +19,13 @@ export interface BenchStack {
   baseUrl: string;
   databaseUrl: string;
   roundTrips: RoundTripCounter;
-  /** Fires the Worker's cron trigger: wakes the master of every database. */
+  /** Fires the Worker's cron trigger (the watchdog) once. */
   wake(): Promise<void>;
+  /**
+   * Fires the cron trigger every minute, on the minute, as Cloudflare does (wrangler dev does
+   * not); returns the function that stops it.
+   */
+  startCronTrigger(): () => void;
   stop(): Promise<void>;
 }
 
@@ -71,14 +76,27 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
     await waitForHealth(`http://127.0.0.1:${port}/healthz`, 120_000);
   }
   const baseUrl = `http://127.0.0.1:${port}`;
+  const wake = async () => {
+    const response = await fetch(`${baseUrl}/cdn-cgi/local/scheduled?cron=${encodeURIComponent('* * * * *')}`);
+    await response.arrayBuffer();
+  };
   return {
     db,
     baseUrl,
     databaseUrl: postgres.url,
     roundTrips,
-    wake: async () => {
-      const response = await fetch(`${baseUrl}/cdn-cgi/local/scheduled?cron=${encodeURIComponent('* * * * *')}`);
-      await response.arrayBuffer();
+    wake,
+    startCronTrigger: () => {
+      const fire = () => void wake().catch((e: unknown) => console.error(`cron trigger failed: ${String(e)}`));
+      let every: ReturnType<typeof setInterval> | undefined;
+      const first = setTimeout(() => {
+        fire();
+        every = setInterval(fire, 60_000);
+      }, 60_000 - (Date.now() % 60_000));
+      return () => {
+        clearTimeout(first);
+        clearInterval(every);
+      };
     },
     stop: async () => {
       await db.end();

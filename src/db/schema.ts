@@ -117,7 +117,9 @@ export const job = edgecron.table(
     index('job_unsynced_idx').on(t.id).where(sql`${t.needsSync}`),
     index('job_waiting_idx')
       .on(t.id)
-      .where(sql`${t.dependsOn} IS NOT NULL AND ${t.state} = 'active' AND ${t.nextRunAt} IS NULL`),
+      .where(
+        sql`${t.dependsOn} IS NOT NULL AND ${t.state} = 'active' AND ${t.nextRunAt} IS NULL AND ${t.lastScheduledFor} IS NULL`,
+      ),
     check(
       'job_has_command',
       sql`(command IS NOT NULL AND btrim(command) <> '') OR (commands IS NOT NULL AND cardinality(commands) > 0)`,
@@ -201,6 +203,8 @@ export const run = edgecron.table(
     backendPid: integer('backend_pid'),
     role: text('role'),
     cancelRequested: boolean('cancel_requested').notNull().default(false),
+    // Ended without the master (canceled while queued): the master still applies what follows.
+    needsFinish: boolean('needs_finish').notNull().default(false),
     result: jsonb('result').$type<RunResult>(),
     error: jsonb('error').$type<RunError>(),
     fallback: jsonb('fallback').$type<RunFallback>(),
@@ -219,6 +223,9 @@ export const run = edgecron.table(
     index('run_unfinished_job_idx').on(t.jobId, t.status).where(sql`${t.status} IN ('queued', 'running')`),
     index('run_running_queue_idx').on(t.queue).where(sql`${t.status} = 'running'`),
     index('run_finished_idx').on(t.finishedAt).where(sql`${t.finishedAt} IS NOT NULL`),
+    index('run_needs_finish_idx').on(t.id).where(sql`${t.needsFinish}`),
+    // The earliest deadline (max_wait) among waiting runs.
+    index('run_deadline_idx').on(t.notAfter).where(sql`${t.status} = 'queued' AND ${t.notAfter} IS NOT NULL`),
     check('run_status_valid', oneOf('status', RUN_STATUSES)),
   ],
 );
@@ -248,6 +255,7 @@ export const settings = edgecron.table(
     check('settings_poll_interval_range', sql`poll_interval BETWEEN interval '10 milliseconds' AND interval '1 hour'`),
     check('settings_claim_batch_range', sql`claim_batch BETWEEN 1 AND 10000`),
     check('settings_result_limit_range', sql`result_limit BETWEEN 0 AND 10485760`),
+    check('settings_lease_range', sql`lease >= interval '1 second'`),
   ],
 );
 

@@ -3,6 +3,7 @@
 import type { Pool, PoolClient } from '@neondatabase/serverless';
 import { isConnectionError, withClient } from '../db/client';
 import type { StartedRun } from '../db/queries/dispatch-runs';
+import { runApplicationName } from '../db/queries/maintenance';
 import type { RunError, RunFallback, RunResult } from '../db/schema';
 import type { EndStatus, NextTimeOutcome } from '../master/finish-plan';
 import { toRunError, toRunResult } from './outcome';
@@ -31,12 +32,32 @@ export interface ExecutorDeps {
   terminateGraceMs: number;
 }
 
+/** The run's backend is gone although its connection looks open (half-open): it is lost. */
+export class BackendGone extends Error {
+  override name = 'BackendGone';
+}
+
 /** What the master may do to a run while it executes. */
 export class Execution {
   canceled = false;
   timedOut = false;
   backendPid: number | null = null;
-  constructor(readonly run: StartedRun) {}
+  /** The session is prepared and not reset yet: its backend names the run in pg_stat_activity. */
+  sessionLive = false;
+  /** Rejects when the master gives the run up (its backend is gone); the command stops waiting. */
+  readonly abandoned: Promise<never>;
+  #abandon: (reason: BackendGone) => void = () => {};
+
+  constructor(readonly run: StartedRun) {
+    this.abandoned = new Promise<never>((_, reject) => {
+      this.#abandon = reject;
+    });
+    this.abandoned.catch(() => {}); // observed by the executor only while a command runs
+  }
+
+  abandon(reason: string): void {
+    this.#abandon(new BackendGone(reason));
+  }
 }
 
 export interface ExecutionReport {
@@ -96,7 +117,7 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
                 set_config('statement_timeout', $5, false), pg_backend_pid() AS pid,
                 (SELECT rolsuper FROM pg_roles WHERE rolname = $2) AS superuser, session_user AS user`,
         [
-          `edgecron ${deps.database} run ${run.runId}`,
+          runApplicationName(deps.database, run.runId),
           run.role,
           String(run.jobId),
           String(run.runId),
@@ -109,6 +130,13 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
       });
       const pid = session.rows[0]?.pid ?? null;
       execution.backendPid = report.backendPid = pid;
+      execution.sessionLive = true;
+      const reset = () => {
+        // From here on the session stops naming the run: the lease renewal must not take that
+        // for a backend that is gone.
+        execution.sessionLive = false;
+        return resetSession(client);
+      };
       const refusal =
         connection.login && session.rows[0]?.user !== run.role
           ? `the login configured for role "${run.role}" in EDGECRON_JOB_LOGINS connects as "${session.rows[0]?.user}"`
@@ -118,7 +146,7 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
       if (refusal !== null) {
         report.unrunnable = refusal;
         report.error = { message: refusal, sqlstate: '42501' };
-        await resetSession(client);
+        await reset();
         return;
       }
 
@@ -130,7 +158,7 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
       if (execution.canceled) {
         report.status = 'canceled';
         report.reason = 'canceled before it started';
-        await resetSession(client);
+        await reset();
         return;
       }
       const startedAt = deps.now();
@@ -153,7 +181,7 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
 
       let failure: unknown = null;
       try {
-        report.result = toRunResult(await runCommands(client, run), deps.resultLimitBytes);
+        report.result = toRunResult(await Promise.race([runCommands(client, run), execution.abandoned]), deps.resultLimitBytes);
       } catch (e) {
         failure = e;
       }
@@ -166,7 +194,9 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
         report.error = toRunError(failure);
         report.status = endStatus(failure, execution);
         if (isConnectionError(failure)) {
-          if (report.status === 'lost') report.reason = 'its connection closed while it ran';
+          if (report.status === 'lost') {
+            report.reason = failure instanceof BackendGone ? failure.message : 'its connection closed while it ran';
+          }
           if (report.status === 'timed_out') report.reason = `ran longer than max_run_time (${run.maxRunTimeMs} ms); its backend was terminated`;
           throw failure; // the connection is gone: nothing more can run on it
         }
@@ -182,9 +212,10 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
         report.nextTime = await evaluateNextTime(client, run.nextTimeStatement, 'next_time_statement', false);
       }
       report.finishedAt = deps.now();
-      await resetSession(client);
+      await reset();
     });
   } catch (e) {
+    execution.sessionLive = false;
     for (const timer of timers) clearTimeout(timer);
     if (connection.login && report.startedAt === null && /^28/.test(toRunError(e).sqlstate ?? '')) {
       // The role's password is wrong or it may not log in: retrying cannot help.

@@ -5,6 +5,8 @@
 
 export class BatchWriter<T> {
   readonly #pending = new Map<number, { value: T; waiters: Array<() => void> }>();
+  /** Told once nothing is pending for their key any more: its last value was written. */
+  readonly #written = new Map<number, Array<() => void>>();
   readonly #write: (values: Array<[number, T]>) => Promise<readonly number[] | void>;
   readonly #onError: (error: unknown, count: number) => void;
   readonly #maxBatch: number;
@@ -50,6 +52,12 @@ export class BatchWriter<T> {
     });
   }
 
+  /** Resolves once nothing is pending for `key`: its last value was written (at once if none is). */
+  whenWritten(key: number): Promise<void> {
+    if (!this.#pending.has(key)) return Promise.resolve();
+    return new Promise((resolve) => this.#written.set(key, [...(this.#written.get(key) ?? []), resolve]));
+  }
+
   /**
    * Writes what is pending, deferred values included; a call made while a batch is being
    * written joins the next one.
@@ -88,7 +96,11 @@ export class BatchWriter<T> {
           // A value replaced while its batch was written stays pending with the new value.
           const current = this.#pending.get(key) === entry;
           if (current && deferred.has(key)) this.#deferred.add(key);
-          else if (current) this.#pending.delete(key);
+          else if (current) {
+            this.#pending.delete(key);
+            for (const resolve of this.#written.get(key) ?? []) resolve();
+            this.#written.delete(key);
+          }
           for (const resolve of entry.waiters.splice(0)) resolve();
         }
         if (this.#pending.size > this.#deferred.size) this.#again = true;

@@ -3,7 +3,7 @@
 import type { JobState, RunStatus } from '../db/schema';
 import { nextFire, type FireContext, type Schedule } from '../schedule';
 
-export type EndStatus = Extract<RunStatus, 'succeeded' | 'failed' | 'timed_out' | 'lost' | 'canceled'>;
+export type EndStatus = Extract<RunStatus, 'succeeded' | 'failed' | 'timed_out' | 'lost' | 'canceled' | 'expired'>;
 
 /** What the finish step knows about the job when a run of it ends. */
 export interface FinishingJob {
@@ -73,11 +73,12 @@ export interface FinishPlan {
   deleteJob: boolean;
 }
 
-const RETRIABLE: ReadonlySet<EndStatus> = new Set(['failed', 'timed_out', 'lost']);
+/** An expired run (it could not start within max_wait) failed its slot like any other failure. */
+const RETRIABLE: ReadonlySet<EndStatus> = new Set(['failed', 'timed_out', 'lost', 'expired']);
 
 /**
- * Decides what follows a run that ended with `status` at `now`. A failed, timed-out or lost
- * run is retried while attempts remain, after an exponential backoff with jitter (`random` in
+ * Decides what follows a run that ended with `status` at `now`. A failed, timed-out, lost or
+ * expired run is retried while attempts remain, after an exponential backoff with jitter (`random` in
  * [0, 1)); each attempt is its own run row for the same slot. Only a final failure counts
  * towards `broken_after`. A one-time job is done after its final attempt unless it asked to
  * be resubmitted (within `resubmit_limit`) or its interval expression gave a next time.

@@ -12,18 +12,34 @@ export interface MasterStatus extends Partial<RuntimeStatus> {
 
 /** After a tick that failed on the database (unreachable, restarting), try again this soon. */
 const RETRY_AFTER_ERROR_MS = 5_000;
+/** An alarm this late has been lost (the platform retries a failed alarm within seconds). */
+const ALARM_LOST_AFTER_MS = 60_000;
 
 export class Master extends DurableObject<Env> {
   #runtime: MasterRuntime | undefined;
   #ticks: Promise<void> = Promise.resolve();
   #alarmAt: Date | null = null;
+  #ticking = false;
+  /** A tick asked for (wakeBy) while one was under way: the alarm it sets is no later. */
+  #wakeHint: number | null = null;
 
-  /** Makes sure this master serves `database` and ticks now (watchdog, API changes). */
+  /** Makes sure this master serves `database` and ticks now: something changed (the API). */
   async wake(database: string): Promise<MasterStatus> {
-    if ((await this.ctx.storage.get<string>('database')) !== database) {
-      await this.ctx.storage.put('database', database);
-    }
+    await this.#serve(database);
     await this.#tickSerially(true);
+    return this.status();
+  }
+
+  /**
+   * The watchdog's call: makes sure this master serves `database` and its alarm is set. A
+   * master whose alarm is armed is left alone, so in scale-to-zero mode the watchdog never
+   * costs a round trip to the database; one whose alarm is missing or long overdue ticks (as
+   * its alarm would have: without forcing a look at the database it has no reason for).
+   */
+  async ensureArmed(database: string): Promise<MasterStatus> {
+    await this.#serve(database);
+    const alarm = await this.ctx.storage.getAlarm();
+    if (!this.#ticking && (alarm === null || alarm < Date.now() - ALARM_LOST_AFTER_MS)) await this.#tickSerially(false);
     return this.status();
   }
 
@@ -47,6 +63,24 @@ export class Master extends DurableObject<Env> {
     await this.#runtime?.settle();
   }
 
+  async #serve(database: string): Promise<void> {
+    if ((await this.ctx.storage.get<string>('database')) !== database) {
+      await this.ctx.storage.put('database', database);
+    }
+  }
+
+  /** Moves the alarm earlier to `at` if it is set later (never later: ticks set it). */
+  #wakeBy(at: Date): void {
+    const t = at.getTime();
+    if (this.#ticking) {
+      this.#wakeHint = Math.min(this.#wakeHint ?? t, t);
+      return;
+    }
+    if (this.#alarmAt !== null && this.#alarmAt.getTime() <= t) return;
+    this.#alarmAt = at;
+    this.ctx.storage.setAlarm(t).catch((e: unknown) => this.#log(`could not set the alarm: ${String(e)}`));
+  }
+
   // An alarm and a wake() can arrive together; ticks never overlap.
   #tickSerially(force: boolean): Promise<void> {
     const next = this.#ticks.then(() => this.#tick(force));
@@ -62,6 +96,8 @@ export class Master extends DurableObject<Env> {
     }
     const now = new Date();
     let wakeAt: Date;
+    this.#ticking = true;
+    this.#wakeHint = null;
     try {
       wakeAt = await runtime.tick(now, { force, expectedAt: force ? null : this.#alarmAt });
     } catch (e) {
@@ -69,6 +105,8 @@ export class Master extends DurableObject<Env> {
       this.#log(`tick failed: ${e instanceof Error ? e.message : String(e)}`);
       wakeAt = new Date(now.getTime() + RETRY_AFTER_ERROR_MS);
     }
+    if (this.#wakeHint !== null && this.#wakeHint < wakeAt.getTime()) wakeAt = new Date(Math.max(now.getTime(), this.#wakeHint));
+    this.#ticking = false;
     this.#alarmAt = wakeAt;
     await this.ctx.storage.setAlarm(wakeAt.getTime());
   }
@@ -92,6 +130,7 @@ export class Master extends DurableObject<Env> {
       wsProxy: config.value.wsProxy,
       log: (m) => this.#log(m),
       keepAlive: (work) => this.ctx.waitUntil(work),
+      wakeBy: (at) => this.#wakeBy(at),
     });
     return this.#runtime;
   }

@@ -2,37 +2,32 @@
 // finish-plan.ts: sync SQL changes → claim due slots → dispatch waiting runs → execute →
 // record → say when to wake next. Everything that must survive a restart is in the database.
 import type { Pool } from '@neondatabase/serverless';
-import { createDb, createPool, loginUrl, type Db } from '../db/client';
+import { createDb, createPool, type Db } from '../db/client';
 import { claimDueRuns } from '../db/queries/claim-due-runs';
 import { dispatchRuns, type StartedRun } from '../db/queries/dispatch-runs';
 import { finishRuns, type FinishingJobRow, type FinishingRunRow, type RunEnd } from '../db/queries/finish-run';
-import {
-  cancelRequests,
-  findLostRuns,
-  loadStartupJobs,
-  purgeHistory,
-  queueStartupRuns,
-  renewLeases,
-  signalBackend,
-} from '../db/queries/maintenance';
-import { DEFAULT_DATABASE_SETTINGS, nextWork, peekWork, type DatabaseSettings } from '../db/queries/peek-work';
+import { cancelRequests, signalBackend } from '../db/queries/maintenance';
+import { DEFAULT_DATABASE_SETTINGS, nextWork, peekWork, type DatabaseSettings, type NextWork } from '../db/queries/peek-work';
 import { markRunsStarted } from '../db/queries/record-run';
 import { releaseDependents } from '../db/queries/release-dependents';
 import { syncChangedJobs } from '../db/queries/sync-jobs';
-import { toDateArray, toNullableDate, toNumber } from '../db/queries/rows';
 import type { DatabaseConfig } from '../env';
-import { Execution, executeRun, type ExecutionReport, type ExecutorDeps, type JobConnection } from '../executor/run-command';
-import { planFinish, resolveNextTime, type FinishPlan } from './finish-plan';
-import { scheduleOf } from './job-schedule';
+import { Execution, executeRun, type ExecutionReport, type ExecutorDeps } from '../executor/run-command';
 import { BatchWriter } from './batch-writer';
-import { decideDueJob, nextWakeAt, timingForChangedJob, type ChangedJob } from './timing';
+import { expireOverdueRuns, finishEndedRuns, reclaimLostRuns } from './ended-runs';
+import { planFinish, resolveNextTime, type FinishPlan } from './finish-plan';
+import { Housekeeping } from './housekeeping';
+import { JobConnections } from './job-connections';
+import { scheduleOf } from './job-schedule';
+import { LeaseKeeper } from './lease-keeper';
+import { queueRunsAtStart } from './startup-runs';
+import { decideDueJob, nextWakeAt, nextWorkAt, timingForChangedJob, type ChangedJob } from './timing';
 
 /** How far ahead of a slot its run is claimed and its session prepared. */
 export const LOOKAHEAD_MS = 500;
 /** A slot claimed later than this after its time was missed (downtime, pause): misfire policy. */
 const MISFIRE_GRACE_MS = 5_000;
 const HEARTBEAT_EVERY_MS = 5_000;
-const PURGE_EVERY_MS = 60_000;
 const MAX_CLAIM_BATCHES_PER_TICK = 40;
 /** Connections for claiming, dispatching and recording: runs ending together record at once. */
 const CONTROL_CONNECTIONS = 10;
@@ -56,10 +51,15 @@ export interface RuntimeOptions {
   log: (message: string) => void;
   /** Keeps the Durable Object alive while a run executes after the tick returned. */
   keepAlive: (work: Promise<unknown>) => void;
+  /**
+   * Asks for a tick no later than `at`: a run's end (between ticks) armed something sooner
+   * than the alarm may be set for (a retry, a released dependent, a job's next time).
+   */
+  wakeBy: (at: Date) => void;
 }
 
 export interface TickOptions {
-  /** A wake from the API or the watchdog: look at the database even in scale-to-zero mode. */
+  /** A wake from the API (a change was made): look at the database even in scale-to-zero mode. */
   force: boolean;
   /** When the alarm that caused this tick was set for (to measure how late it fired). */
   expectedAt: Date | null;
@@ -84,18 +84,18 @@ export class MasterRuntime {
   readonly #database: DatabaseConfig;
   readonly #log: (message: string) => void;
   readonly #keepAlive: (work: Promise<unknown>) => void;
+  readonly #wakeBy: (at: Date) => void;
   readonly #controlPool: Pool;
-  readonly #jobPool: Pool;
-  /** Pools that log in as a job role (EDGECRON_JOB_LOGINS), opened when the role first runs. */
-  readonly #loginPools = new Map<string, Pool>();
-  readonly #wsProxy: string | undefined;
+  readonly #jobConnections: JobConnections;
   readonly #db: Db;
   #settings: DatabaseSettings = DEFAULT_DATABASE_SETTINGS;
   /**
-   * Runs executing now, and the work that ends once each is recorded. A run whose command is
-   * over (`done`) no longer takes a slot: the next run starts while its end is being written.
+   * Runs this master holds, and the work that ends once each is recorded. A run whose command
+   * is over (`done`) no longer takes a slot: the next run starts while its end is being
+   * written. One whose end was tried but is not written yet (the database is unreachable, a
+   * user holds its row) stays here, `tried`, still leased, until it is.
    */
-  readonly #executions = new Map<number, { execution: Execution; work: Promise<void>; done: boolean }>();
+  readonly #executions = new Map<number, Held>();
   /** Run ends not written yet; if the database is unreachable they wait here, still leased. */
   readonly #ends: BatchWriter<ExecutionReport>;
   readonly #starts: BatchWriter<{ startedAt: Date; backendPid: number | null }>;
@@ -105,20 +105,29 @@ export class MasterRuntime {
   #dispatchAgain = false;
   #lastPeekAt = 0;
   #lastHeartbeatAt = 0;
-  #lastLeaseRenewAt = 0;
-  #lastPurgeAt = 0;
   #lastTickAt: Date | null = null;
   #lagMs = 0;
-  #nextDue: Date | null | undefined;
+  #nextDue: Date | null = null;
+  /**
+   * When the master must tick next for work it knows of (a due slot, a waiting run's start, a
+   * deadline), from the last look at the database and every run end since; undefined until the
+   * first look. Scale-to-zero sleeps on it.
+   */
+  #workAt: Date | null | undefined;
+  #ticking = false;
+  /** Work a run's end armed while a tick was under way (its look may have been before it). */
+  #notedInTick: number | null = null;
+  readonly #leases: LeaseKeeper;
+  readonly #housekeeping: Housekeeping;
   readonly #onBroken = (jobId: number, reason: string): void => this.#log(`job ${jobId} is broken: ${reason}`);
 
   constructor(options: RuntimeOptions) {
     this.#database = options.database;
     this.#log = options.log;
     this.#keepAlive = options.keepAlive;
+    this.#wakeBy = options.wakeBy;
     // Bookkeeping has its own connections, so jobs holding every job connection never stop
-    // the master from claiming, recording or cancelling. The job pool's size is a ceiling;
-    // the database's `parallelism` setting is enforced by dispatch.
+    // the master from claiming, recording or cancelling.
     this.#controlPool = createPool({
       url: options.database.url,
       wsProxy: options.wsProxy,
@@ -128,9 +137,16 @@ export class MasterRuntime {
       applicationName: `edgecron ${options.database.name} master`,
       limits: CONTROL_LIMITS,
     });
-    this.#jobPool = createPool({ url: options.database.url, wsProxy: options.wsProxy, max: 1000, onError: this.#log });
-    this.#wsProxy = options.wsProxy;
+    this.#jobConnections = new JobConnections({ database: options.database, wsProxy: options.wsProxy, log: this.#log });
     this.#db = createDb(this.#controlPool);
+    this.#housekeeping = new Housekeeping(this.#db, this.#log);
+    this.#leases = new LeaseKeeper({
+      db: this.#db,
+      masterId: this.masterId,
+      executions: () => this.#executions,
+      leaseMs: () => this.#settings.leaseMs,
+      log: this.#log,
+    });
     this.#ends = new BatchWriter({
       maxBatch: WRITE_BATCH,
       write: async (ends) => {
@@ -138,12 +154,18 @@ export class MasterRuntime {
         // row, this one would skip the run (SKIP LOCKED) and leave its end for later.
         await this.#starts.busy;
         const reports = new Map(ends);
+        const plans: FinishPlan[] = [];
         const { deferred } = await finishRuns(
           this.#db,
           ends.map(([runId, report]) => toRunEnd(runId, report)),
-          (job, run) => this.#planFinish(job, run, reports.get(run.runId)!),
+          (job, run) => {
+            const plan = this.#planFinish(job, run, reports.get(run.runId)!);
+            plans.push(plan);
+            return plan;
+          },
           this.#onBroken,
         );
+        this.#noteFinished(plans);
         return deferred;
       },
       onError: (e, count) => this.#log(`could not record ${count} run end(s) yet: ${message(e)}`),
@@ -179,13 +201,22 @@ export class MasterRuntime {
 
     // Scale-to-zero: while nothing runs and nothing is due before the next sync, make no round
     // trip at all, so a database that suspends when idle is left asleep.
-    if (!options.force && settings.scaleToZero && this.#executions.size === 0 && this.#nextDue !== undefined) {
-      const syncAt = this.#lastPeekAt + settings.syncIntervalMs;
-      const dueAt = this.#nextDue === null ? Infinity : this.#nextDue.getTime() - LOOKAHEAD_MS;
-      if (now.getTime() < Math.min(syncAt, dueAt)) return new Date(Math.min(syncAt, dueAt));
+    if (!options.force && settings.scaleToZero && this.#executions.size === 0 && this.#workAt !== undefined) {
+      const wakeAt = Math.min(this.#lastPeekAt + settings.syncIntervalMs, this.#workAt?.getTime() ?? Infinity);
+      if (now.getTime() < wakeAt) return new Date(wakeAt);
     }
+    this.#ticking = true;
+    this.#notedInTick = null;
+    try {
+      return await this.#look(now, options);
+    } finally {
+      this.#ticking = false;
+    }
+  }
 
-    const heartbeatDue = options.force || settings.scaleToZero || now.getTime() - this.#lastHeartbeatAt >= HEARTBEAT_EVERY_MS;
+  async #look(now: Date, options: TickOptions): Promise<Date> {
+    const heartbeatDue =
+      options.force || this.#settings.scaleToZero || now.getTime() - this.#lastHeartbeatAt >= HEARTBEAT_EVERY_MS;
     const work = await peekWork(
       this.#db,
       heartbeatDue
@@ -195,7 +226,7 @@ export class MasterRuntime {
             startedAt: this.startedAt,
             lagMs: this.#lagMs,
             running: this.#executions.size,
-            nextDue: this.#nextDue ?? null,
+            nextDue: this.#nextDue,
           }
         : null,
     );
@@ -204,79 +235,92 @@ export class MasterRuntime {
     this.#settings = work.settings;
     const s = work.settings;
 
-    let { nextDue, nextQueued } = work;
-    let wakeForDue: Date | null = null;
+    let next: NextWork = work;
     if (this.#ends.size > 0) await this.#ends.flush();
-    if (!this.#startupRunsQueued) await this.#queueStartupRuns();
+    if (!this.#startupRunsQueued) {
+      await queueRunsAtStart(this.#db, now, s.timezone);
+      this.#startupRunsQueued = true;
+    }
     if (work.waiting) await releaseDependents(this.#db);
     if (work.unsynced || work.waiting) {
       if (work.unsynced) await this.#syncChangedJobs(now);
       // What just became due (a job submitted a moment ago) is claimed in this same tick.
-      ({ nextDue, nextQueued } = await nextWork(this.#db));
+      next = await nextWork(this.#db);
     }
+    // Runs that ended without an end reported by an executor go through the same finishing.
+    const end = (runId: number, report: ExecutionReport) => this.#ends.add(runId, report);
+    if (work.needsFinish) await finishEndedRuns(this.#db, end, WRITE_BATCH, this.#log);
     if (work.cancelRequested) await this.#cancelRequested();
-    if (work.leaseExpired) await this.#reclaimLostRuns();
-    if (this.#executions.size > 0 && now.getTime() - this.#lastLeaseRenewAt >= s.leaseMs / 3) {
-      await renewLeases(this.#db, this.masterId, s.leaseMs);
-      this.#lastLeaseRenewAt = now.getTime();
-    }
+    // Ours: still executing (its lease is renewed), or ended with its end waiting for a row
+    // someone holds.
+    const ours = (runId: number) => this.#executions.has(runId) || this.#ends.has(runId);
+    if (work.leaseExpired) await reclaimLostRuns(this.#db, end, ours);
 
-    if (!s.paused) {
-      const horizon = new Date(now.getTime() + LOOKAHEAD_MS);
-      let claimed = 0;
-      let backlog = false;
-      if (nextDue !== null && nextDue <= horizon) {
-        for (let batch = 0; batch < MAX_CLAIM_BATCHES_PER_TICK; batch++) {
-          const count = await claimDueRuns(this.#db, {
-            horizon,
-            limit: s.claimBatch,
-            decide: (job) => decideDueJob(job, now, MISFIRE_GRACE_MS, s.timezone),
-            onBroken: this.#onBroken,
-          });
-          claimed += count;
-          backlog = count === s.claimBatch;
-          if (!backlog) break;
-        }
+    const horizon = new Date(now.getTime() + LOOKAHEAD_MS);
+    let claimed = 0;
+    let backlog = false;
+    if (!s.paused && next.nextDue !== null && next.nextDue <= horizon) {
+      for (let batch = 0; batch < MAX_CLAIM_BATCHES_PER_TICK; batch++) {
+        const count = await claimDueRuns(this.#db, {
+          horizon,
+          limit: s.claimBatch,
+          decide: (job) => decideDueJob(job, now, MISFIRE_GRACE_MS, s.timezone),
+          onBroken: this.#onBroken,
+        });
+        claimed += count;
+        backlog = count === s.claimBatch;
+        if (!backlog) break;
       }
-      if (claimed > 0 || (nextQueued !== null && nextQueued <= horizon)) {
-        this.#maybeQueued = true;
-        await this.#dispatch(now);
-      }
-      if (claimed > 0) ({ nextDue, nextQueued } = await nextWork(this.#db));
-      // Still due after a claim that was not cut short: its row is locked (by a user, or by
-      // another master's claim). Waking at once would spin for as long as the lock is held.
-      if (nextDue !== null && nextDue <= horizon && !backlog) {
-        wakeForDue = new Date(now.getTime() + LOOKAHEAD_MS + Math.min(LOCKED_RETRY_MS, s.pollIntervalMs));
-      }
+      if (claimed > 0) next = await nextWork(this.#db);
     }
-    if (now.getTime() - this.#lastPurgeAt >= PURGE_EVERY_MS) {
-      this.#lastPurgeAt = now.getTime();
-      await purgeHistory(this.#db, { maxAgeMs: s.retentionAgeMs, maxRuns: s.retentionMaxRuns, batch: 1_000 });
+    // Still due after a claim that was not cut short: its row is locked (by a user, or by
+    // another master's claim). Waking at once would spin for as long as the lock is held.
+    const lockedDue = !s.paused && next.nextDue !== null && next.nextDue <= horizon && !backlog;
+    // Deadlines pass whether or not a slot is free, paused or not (a slot claimed late may be
+    // past its deadline already).
+    if (work.overdue || (next.nextDeadline !== null && next.nextDeadline < now)) {
+      await expireOverdueRuns(this.#db, end, WRITE_BATCH);
     }
+    if (!s.paused && (claimed > 0 || (next.nextQueued !== null && next.nextQueued <= horizon))) {
+      this.#maybeQueued = true;
+      await this.#dispatch(now);
+    }
+    // Only ticks that touch the database anyway purge: purging never wakes one.
+    this.#housekeeping.maybePurge(now.getTime(), s);
+    const purging = this.#housekeeping.busy;
+    if (purging) this.#keepAlive(purging);
     // Ends deferred because this tick (its sync, claim or lease renewal) held their rows.
     if (this.#ends.size > 0) await this.#ends.flush();
 
-    this.#nextDue = nextDue;
-    // Queued runs whose time has come but that wait for a free slot are started when a run
-    // ends; only those waiting for a later time (retries) set the alarm.
-    const waitingUntil = nextQueued !== null && nextQueued > now ? nextQueued : null;
-    const earliest = [s.paused ? null : (wakeForDue ?? nextDue), s.paused ? null : waitingUntil]
-      .filter((d): d is Date => d !== null)
-      .sort((a, b) => a.getTime() - b.getTime())[0];
+    this.#leases.keep(); // the lease setting may have changed
+    this.#nextDue = next.nextDue;
+    const due = lockedDue ? new Date(now.getTime() + LOOKAHEAD_MS + Math.min(LOCKED_RETRY_MS, s.pollIntervalMs)) : next.nextDue;
+    const known = nextWorkAt({ now, ...next, nextDue: due, paused: s.paused, lookaheadMs: LOOKAHEAD_MS });
+    const noted = this.#notedInTick;
+    this.#workAt = noted !== null && (known === null || noted < known.getTime()) ? new Date(noted) : known;
     const idleMs = s.scaleToZero && this.#executions.size === 0 ? s.syncIntervalMs : s.pollIntervalMs;
-    return nextWakeAt({ now, nextDue: earliest ?? null, idleMs, lookaheadMs: LOOKAHEAD_MS });
+    return nextWakeAt({ now, nextDue: this.#workAt, idleMs, lookaheadMs: 0 });
   }
 
-  /** Waits until every run started so far has ended and been recorded. */
+  /**
+   * Waits until every run started so far has ended and its end was written (or tried: one that
+   * cannot be written yet waits for a later tick), and a purge is over.
+   */
   async settle(): Promise<void> {
-    while (this.#executions.size > 0 || this.#dispatching || this.#ends.busy || this.#starts.busy) {
-      const works = [...this.#executions.values()].map((e) => e.work);
-      await Promise.all([...works, this.#dispatching, this.#ends.busy, this.#starts.busy]);
+    for (;;) {
+      // A run whose end was tried and is still pending stays held until a later tick writes it:
+      // not waited for. Any other is, through what follows its end (the next dispatch).
+      const waiting = [...this.#executions].filter(([runId, e]) => !(e.tried && this.#ends.has(runId))).map(([, e]) => e);
+      const busy = [this.#dispatching, this.#ends.busy, this.#starts.busy, this.#housekeeping.busy].filter((p) => p !== null);
+      if (waiting.length === 0 && busy.length === 0) return;
+      const tried = waiting.filter((e) => !e.tried).map((e) => e.triedNow);
+      await Promise.race([Promise.all([...waiting.map((e) => e.work), ...busy]), ...tried]);
     }
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.#controlPool, this.#jobPool, ...this.#loginPools.values()].map((pool) => pool.end()));
+    this.#leases.stop();
+    await Promise.allSettled([this.#controlPool.end(), this.#jobConnections.close()]);
   }
 
   async #syncChangedJobs(now: Date): Promise<void> {
@@ -286,13 +330,6 @@ export class MasterRuntime {
     let looked: number;
     do looked = await syncChangedJobs(this.#db, { limit, compute, onBroken: this.#onBroken });
     while (looked === limit);
-  }
-
-  async #queueStartupRuns(): Promise<void> {
-    const rows = await loadStartupJobs(this.#db);
-    const ids = rows.filter((r) => firesOnStart(r, this.#settings.timezone)).map((r) => toNumber(r.id));
-    await queueStartupRuns(this.#db, ids);
-    this.#startupRunsQueued = true;
   }
 
   /** Starts waiting runs into free slots; calls made while one runs are folded into one more. */
@@ -329,16 +366,24 @@ export class MasterRuntime {
 
   #execute(run: StartedRun): void {
     const execution = new Execution(run);
-    const entry = { execution, work: Promise.resolve(), done: false };
+    let tried: () => void = () => {};
+    const entry: Held = { execution, work: Promise.resolve(), done: false, tried: false, triedNow: new Promise((r) => (tried = r)) };
     entry.work = executeRun(this.#executorDeps(), execution)
-      .then((report) => {
+      .then(async (report) => {
         entry.done = true;
         this.#maybeQueued = true;
         void this.#dispatch();
-        return this.#ends.add(run.runId, report);
+        await this.#ends.add(run.runId, report);
+        entry.tried = true;
+        tried();
+        // Until its end is written the run stays ours, and leased: no other master may take
+        // it for lost while the database is unreachable or a user holds its row.
+        await this.#ends.whenWritten(run.runId);
       })
       .catch((e: unknown) => this.#log(`run ${run.runId}: ${message(e)}`))
       .finally(() => {
+        entry.tried = true;
+        tried();
         this.#executions.delete(run.runId);
         // Its end is written: a run of the same job that waited for it may start now.
         this.#maybeQueued = true;
@@ -346,6 +391,7 @@ export class MasterRuntime {
       });
     this.#executions.set(run.runId, entry);
     this.#keepAlive(entry.work);
+    this.#leases.keep();
   }
 
   #busySlots(): number {
@@ -356,7 +402,7 @@ export class MasterRuntime {
 
   #executorDeps(): ExecutorDeps {
     return {
-      connectionFor: (role) => this.#connectionFor(role),
+      connectionFor: (role) => this.#jobConnections.for(role, this.#settings.requireJobLogin),
       database: this.#database.name,
       resultLimitBytes: this.#settings.resultLimit,
       allowSuperuserJobs: this.#settings.allowSuperuserJobs,
@@ -371,27 +417,6 @@ export class MasterRuntime {
       cancelGraceMs: 1_000,
       terminateGraceMs: 5_000,
     };
-  }
-
-  #connectionFor(role: string): JobConnection {
-    const password = this.#database.jobLogins.get(role);
-    if (password === undefined) {
-      if (!this.#settings.requireJobLogin) return { pool: this.#jobPool, login: false };
-      return {
-        refused: `role "${role}" has no login in EDGECRON_JOB_LOGINS, and edgecron.settings.require_job_login is on`,
-      };
-    }
-    let pool = this.#loginPools.get(role);
-    if (!pool) {
-      pool = createPool({
-        url: loginUrl(this.#database.url, role, password),
-        wsProxy: this.#wsProxy,
-        max: 1000,
-        onError: this.#log,
-      });
-      this.#loginPools.set(role, pool);
-    }
-    return { pool, login: true };
   }
 
   #planFinish(job: FinishingJobRow, run: FinishingRunRow, report: ExecutionReport): FinishPlan {
@@ -410,6 +435,22 @@ export class MasterRuntime {
     return planFinish({ ...finishing, afterIntervalMs }, run, report.status, now, nextTime, Math.random());
   }
 
+  /** What written run ends armed: a retry's start, a job's next time, released dependents (now). */
+  #noteFinished(plans: FinishPlan[]): void {
+    let earliest = Infinity;
+    for (const plan of plans) {
+      if (plan.retry) earliest = Math.min(earliest, plan.retry.startAfter.getTime() - LOOKAHEAD_MS);
+      if (plan.job.nextRunAt) earliest = Math.min(earliest, plan.job.nextRunAt.getTime() - LOOKAHEAD_MS);
+      if (plan.dependents !== null) earliest = Math.min(earliest, Date.now());
+    }
+    if (earliest === Infinity) return;
+    if (this.#ticking) this.#notedInTick = Math.min(this.#notedInTick ?? earliest, earliest);
+    if (this.#workAt !== undefined && (this.#workAt === null || earliest < this.#workAt.getTime())) {
+      this.#workAt = new Date(earliest);
+    }
+    this.#wakeBy(new Date(earliest));
+  }
+
   async #cancelRequested(): Promise<void> {
     for (const { runId, backendPid } of await cancelRequests(this.#db, this.masterId)) {
       const execution = this.#executions.get(runId)?.execution;
@@ -419,51 +460,18 @@ export class MasterRuntime {
       if (pid !== null) await signalBackend(this.#db, pid, 'cancel');
     }
   }
-
-  async #reclaimLostRuns(): Promise<void> {
-    for (const { runId, backendPid } of await findLostRuns(this.#db, this.#database.name)) {
-      if (this.#executions.has(runId)) continue; // ours and still executing: its lease is renewed
-      if (this.#ends.has(runId)) continue; // ours and ended: its end waits for a row someone holds
-      if (backendPid !== null) await signalBackend(this.#db, backendPid, 'terminate');
-      const report: ExecutionReport = {
-        status: 'lost',
-        startedAt: null,
-        finishedAt: null,
-        backendPid: null,
-        result: null,
-        error: null,
-        fallback: null,
-        reason:
-          backendPid === null
-            ? 'its master stopped renewing its lease and its connection is gone'
-            : 'its master stopped renewing its lease; its backend was terminated',
-        nextTime: {},
-        unrunnable: null,
-      };
-      await this.#ends.add(runId, report);
-    }
-  }
 }
 
-/** Whether a job fires when a master starts serving the database (`@reboot`, `onstart`). */
-function firesOnStart(r: Record<string, unknown>, defaultZone: string): boolean {
-  try {
-    const parsed = scheduleOf(
-      {
-        schedule: (r.schedule as string | null) ?? null,
-        rule: r.rule ?? null,
-        dates: toDateArray(r.dates, 'dates'),
-        timezone: (r.timezone as string | null) ?? null,
-        dayMatch: (r.day_match as 'any' | 'all' | null) ?? null,
-        startAt: toNullableDate(r.start_at, 'start_at'),
-        endAt: toNullableDate(r.end_at, 'end_at'),
-      },
-      defaultZone,
-    );
-    return parsed?.ok === true && (parsed.value.kind === 'on_start' || (parsed.value.kind === 'cron' && parsed.value.alsoOnStart));
-  } catch {
-    return false; // a row the scheduler cannot read: the sync breaks that job, with the reason
-  }
+/** A run this master holds: executing, or ended with its end not written yet. */
+interface Held {
+  execution: Execution;
+  /** Ends once the run's end is written. */
+  work: Promise<void>;
+  /** Its command is over: it no longer takes a slot. */
+  done: boolean;
+  /** Its end was tried once (written, or left pending for a later tick). */
+  tried: boolean;
+  triedNow: Promise<void>;
 }
 
 function toRunEnd(runId: number, report: ExecutionReport): RunEnd {

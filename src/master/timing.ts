@@ -45,7 +45,10 @@ export function timingForChangedJob(job: ChangedJob, now: Date, defaultZone: str
     return { ...base, nextRunAt: job.runAfter ?? now, state: 'active' };
   }
   if (!parsed.ok) return { ...base, broken: parsed.error.message };
-  if (parsed.value.kind === 'on_start') return { ...base, nextRunAt: null, state: 'active' };
+  if (parsed.value.kind === 'on_start') {
+    // It fires only when a master starts; past its end_at it never will again.
+    return { ...base, nextRunAt: null, state: startupFiring(parsed.value, now) === 'ended' ? 'done' : 'active' };
+  }
   const next = nextFire(parsed.value, now, fireContext(job));
   return { ...base, nextRunAt: next, state: next === null ? 'done' : 'active' };
 }
@@ -214,4 +217,44 @@ export function nextWakeAt(input: { now: Date; nextDue: Date | null; idleMs: num
   const idle = input.now.getTime() + input.idleMs;
   if (input.nextDue === null) return new Date(idle);
   return new Date(Math.max(input.now.getTime(), Math.min(idle, input.nextDue.getTime() - input.lookaheadMs)));
+}
+
+/** A deadline is acted on this long after it passed, so clocks a little apart agree it has. */
+const DEADLINE_MARGIN_MS = 100;
+
+/**
+ * The instant the master must tick next for what it knows is coming, or null: `lookaheadMs`
+ * before the earliest due slot and the earliest waiting run still to start (a retry's backoff),
+ * and just after the earliest deadline of a waiting run (it expires then, paused or not). A
+ * waiting run whose lookahead has begun already was offered to dispatch: it starts when a slot
+ * frees, not by the clock.
+ */
+export function nextWorkAt(input: {
+  now: Date;
+  nextDue: Date | null;
+  nextWaiting: Date | null;
+  nextDeadline: Date | null;
+  paused: boolean;
+  lookaheadMs: number;
+}): Date | null {
+  const { now, lookaheadMs } = input;
+  const times: number[] = [];
+  if (!input.paused && input.nextDue) times.push(input.nextDue.getTime() - lookaheadMs);
+  if (!input.paused && input.nextWaiting && input.nextWaiting.getTime() - lookaheadMs > now.getTime()) {
+    times.push(input.nextWaiting.getTime() - lookaheadMs);
+  }
+  if (input.nextDeadline) times.push(input.nextDeadline.getTime() + DEADLINE_MARGIN_MS);
+  return times.length === 0 ? null : new Date(Math.min(...times));
+}
+
+/**
+ * Whether a schedule that fires when the scheduler starts (`@reboot`, pgpro `onstart`) fires
+ * at `now`, a start: `run` inside its validity window (both ends inclusive), `wait` before it,
+ * `ended` after it; null for a schedule that does not fire at start.
+ */
+export function startupFiring(schedule: Schedule, now: Date): 'run' | 'wait' | 'ended' | null {
+  if (schedule.kind !== 'on_start' && !(schedule.kind === 'cron' && schedule.alsoOnStart)) return null;
+  if (schedule.end !== null && now.getTime() > Date.parse(schedule.end)) return 'ended';
+  if (schedule.start !== null && now.getTime() < Date.parse(schedule.start)) return 'wait';
+  return 'run';
 }

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../setup/tokens';
 import { callApi } from './support/api';
 import { resetDatabase, sql } from './support/database';
-import { fireAlarm, fireCronTrigger, insertJob, mainMaster, makeDue } from './support/master';
+import { fireAlarm, nextTick, insertJob, mainMaster, makeDue } from './support/master';
 
 describe('a job defined in SQL', () => {
   beforeEach(resetDatabase);
@@ -10,7 +10,7 @@ describe('a job defined in SQL', () => {
   it('is found by the master, fires at the start of its minute and records its result', async () => {
     const jobId = await insertJob('hello', '* * * * *', 'SELECT 1');
     const before = Date.now();
-    await fireCronTrigger();
+    await nextTick();
 
     const [job] = await sql<{ next_run_at: Date }>('SELECT next_run_at FROM edgecron.job WHERE id = $1', [jobId]);
     const firstSlot = new Date(job!.next_run_at);
@@ -41,7 +41,7 @@ describe('a job defined in SQL', () => {
 
   it('records the error with its SQLSTATE when the SQL fails', async () => {
     const jobId = await insertJob('divide', '* * * * *', 'SELECT 1/0');
-    await fireCronTrigger();
+    await nextTick();
     await makeDue(jobId);
     await fireAlarm();
 
@@ -57,7 +57,7 @@ describe('a job defined in SQL', () => {
       '* * * * *',
       `SELECT current_user AS who, current_setting('application_name') AS app`,
     );
-    await fireCronTrigger();
+    await nextTick();
     await makeDue(jobId);
     await fireAlarm();
     const [run] = await sql<{ id: string; result: { rows: Array<{ who: string; app: string }> } }>(
@@ -70,7 +70,7 @@ describe('a job defined in SQL', () => {
   it('marks a job with a garbage schedule broken while the other jobs keep running', async () => {
     const broken = await insertJob('garbage', 'every full moon', 'SELECT 1');
     const fine = await insertJob('fine', '* * * * *', 'SELECT 2');
-    await fireCronTrigger();
+    await nextTick();
     const [row] = await sql<{ state: string; broken_reason: string; next_run_at: Date | null }>(
       'SELECT state, broken_reason, next_run_at FROM edgecron.job WHERE id = $1',
       [broken],

@@ -26,8 +26,9 @@ export interface StartedRun {
  * locked with FOR UPDATE SKIP LOCKED (a run is taken by one master only), ranked per job and
  * per queue so no job exceeds `max_instances` and no queue its `max_running` (counting runs
  * already running), and the chosen ones updated. Runs past their deadline (`not_after`) are
- * marked `expired` by the same statement. Limits are exact for one master (its dispatches are
- * serialised); two masters dispatching in the same instant can briefly exceed them together.
+ * passed over: expiring them is the finishing step's work (expireOverdueRuns), whether or not a
+ * slot is free. Limits are exact for one master (its dispatches are serialised); two masters
+ * dispatching in the same instant can briefly exceed them together.
  */
 export async function dispatchRuns(
   db: Db,
@@ -35,7 +36,7 @@ export async function dispatchRuns(
 ): Promise<StartedRun[]> {
   const result = await db.execute<Record<string, unknown>>(sql`
     WITH candidates AS (
-      SELECT r.id, r.job_id, r.queue, r.priority, r.start_after, r.not_after,
+      SELECT r.id, r.job_id, r.queue, r.priority, r.start_after,
              coalesce(q.max_running, 1) AS queue_limit, j.max_instances,
              job_running.n AS job_running, queue_running.n AS queue_running
         FROM edgecron.run AS r
@@ -46,10 +47,10 @@ export async function dispatchRuns(
         CROSS JOIN LATERAL (SELECT count(*) AS n FROM edgecron.run AS x
                              WHERE r.queue IS NOT NULL AND x.queue = r.queue AND x.status = 'running') AS queue_running
        WHERE r.status = 'queued' AND r.start_after <= ${options.horizon.toISOString()}::timestamptz
-         -- Runs that cannot start (their job or queue is at its limit) are passed over here, so
-         -- they never hold back the runs behind them; overdue ones come through to expire.
-         AND (r.not_after < now()
-              OR (job_running.n < j.max_instances AND (r.queue IS NULL OR queue_running.n < coalesce(q.max_running, 1))))
+         -- Runs that cannot start (their job or queue is at its limit, or too late) are passed
+         -- over here, so they never hold back the runs behind them.
+         AND (r.not_after IS NULL OR r.not_after >= now())
+         AND job_running.n < j.max_instances AND (r.queue IS NULL OR queue_running.n < coalesce(q.max_running, 1))
        -- NULLS LAST as in run_queued_idx, so the scan follows the index and stops early.
        ORDER BY r.priority DESC NULLS LAST, r.start_after, r.id
        LIMIT ${options.candidates}
@@ -59,20 +60,12 @@ export async function dispatchRuns(
              row_number() OVER (PARTITION BY c.job_id ORDER BY c.priority DESC, c.start_after, c.id) AS job_rank,
              row_number() OVER (PARTITION BY c.queue ORDER BY c.priority DESC, c.start_after, c.id) AS queue_rank
         FROM candidates AS c
-       WHERE c.not_after IS NULL OR c.not_after >= now()
     ), chosen AS (
       SELECT id FROM ranked
        WHERE job_running + job_rank <= max_instances
          AND (queue IS NULL OR queue_running + queue_rank <= queue_limit)
        ORDER BY priority DESC, start_after, id
        LIMIT ${options.free}
-    ), expired AS (
-      UPDATE edgecron.run AS r
-         SET status = 'expired', finished_at = now(),
-             reason = 'could not start before its deadline (max_wait): '
-                      || to_char(r.not_after AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-        FROM candidates AS c
-       WHERE r.id = c.id AND c.not_after < now()
     )
     UPDATE edgecron.run AS r
        SET status = 'running', master_id = ${options.masterId},

@@ -39,12 +39,21 @@ export interface FinishOutcome {
 
 type Decide = (job: FinishingJobRow, run: FinishingRunRow, end: RunEnd) => FinishPlan;
 
+// Which run `r` end `e` may end: a running run (never as expired: a run dispatched just as its
+// deadline passed has started), a queued run past its deadline as expired, and a run that
+// ended without the master with the status it has.
+const ENDABLE = sql.raw(`((r.status = 'running' AND e.status <> 'expired')
+  OR (e.status = 'expired' AND r.status = 'queued' AND r.not_after < now())
+  OR (r.needs_finish AND r.status = e.status))`);
+
 /**
  * Records the ends of several runs and applies what follows each (decided by `decide`, pure)
  * in one transaction, so a burst of runs ending together costs a few round trips, not a few
  * per run: the jobs' counters, next time and state, retry runs, deleted jobs, and (after the
- * commit) the one-time jobs depending on them. A run that already ended (another master
- * marked it lost) keeps its first outcome. Rows are locked SKIP LOCKED, never waited for: a
+ * commit) the one-time jobs depending on them. Ends a running run; a queued run only as
+ * `expired`, once past its deadline; and finishes a run that ended without the master
+ * (`needs_finish`, canceled while queued) with the status it has. A run that already ended
+ * (another master marked it lost) keeps its first outcome. Rows are locked SKIP LOCKED, never waited for: a
  * run whose row or job a user holds locked (SELECT … FOR UPDATE in an open transaction), or
  * another master is writing, is left running and returned as deferred, so one user's lock
  * delays only her own run's record. A job whose row holds a value the scheduler cannot use,
@@ -79,8 +88,8 @@ export async function finishRuns(
                AS e(id bigint, status text, started_at timestamptz, finished_at timestamptz, backend_pid int,
                     result jsonb, error jsonb, fallback jsonb, reason text)
       ), runs AS (
-        SELECT r.id, r.job_id FROM edgecron.run AS r
-         WHERE r.id IN (SELECT id FROM e) AND r.status = 'running'
+        SELECT r.id, r.job_id FROM edgecron.run AS r JOIN e ON e.id = r.id
+         WHERE ${ENDABLE}
            FOR UPDATE OF r SKIP LOCKED
       ), jobs AS (
         SELECT j.id, j.kind, j.state, j.schedule, j.rule, j.dates, j.timezone, j.day_match, j.start_at, j.end_at,
@@ -94,11 +103,12 @@ export async function finishRuns(
            FOR UPDATE OF j SKIP LOCKED
       ), ended AS (
         UPDATE edgecron.run AS r
-           SET status = e.status, finished_at = coalesce(e.finished_at, now()), lease_until = NULL,
+           SET status = e.status, lease_until = NULL, needs_finish = false,
+               finished_at = coalesce(e.finished_at, CASE WHEN r.needs_finish THEN r.finished_at END, now()),
                started_at = coalesce(r.started_at, e.started_at), backend_pid = coalesce(r.backend_pid, e.backend_pid),
                result = e.result, error = e.error, fallback = e.fallback, reason = coalesce(e.reason, r.reason)
           FROM e
-         WHERE r.id = e.id AND r.status = 'running'
+         WHERE r.id = e.id AND ${ENDABLE}
            AND r.id IN (SELECT runs.id FROM runs JOIN jobs ON jobs.id = runs.job_id)
         RETURNING r.id, r.job_id, r.attempt, r.scheduled_for, r.owner, r.queue, r.priority
       )
@@ -234,11 +244,14 @@ async function applyPlans(tx: Pick<Db, 'execute'>, plan: BatchPlan): Promise<voi
        WHERE j.id = c.id
       RETURNING j.id
     ), retried AS (
-      INSERT INTO edgecron.run (job_id, owner, scheduled_for, attempt, status, reason, queue, priority, start_after)
-      SELECT t.job_id, t.owner, t.scheduled_for, t.attempt, 'queued', t.reason, t.queue, t.priority, t.start_after
+      -- A retry has the job's max_wait from its own start, like any run.
+      INSERT INTO edgecron.run (job_id, owner, scheduled_for, attempt, status, reason, queue, priority, start_after, not_after)
+      SELECT t.job_id, t.owner, t.scheduled_for, t.attempt, 'queued', t.reason, t.queue, t.priority, t.start_after,
+             t.start_after + j.max_wait
         FROM jsonb_to_recordset(${JSON.stringify(plan.retries)}::jsonb)
              AS t(job_id bigint, owner text, scheduled_for timestamptz, attempt int, reason text, queue text,
                   priority int, start_after timestamptz)
+        JOIN edgecron.job AS j ON j.id = t.job_id
       ON CONFLICT (job_id, scheduled_for, attempt) DO NOTHING
       RETURNING id
     )

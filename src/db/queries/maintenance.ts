@@ -1,40 +1,97 @@
-// The master's housekeeping: leases, lost runs, cancel requests, history retention, and the
-// runs due when a master starts serving a database.
+// The master's housekeeping: leases, lost runs, overdue and canceled runs, cancel requests,
+// and the runs due when a master starts serving a database. Retention: purge-history.ts.
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { toNumber } from './rows';
+import { toDate, toNumber } from './rows';
 
-/**
- * Extends the lease of every run this master is executing. A run whose row a user holds
- * locked (she may lock her own runs) is skipped, not waited for: only her run's lease runs out.
- */
-export async function renewLeases(db: Db, masterId: string, leaseMs: number): Promise<void> {
-  await db.execute(sql`
-    UPDATE edgecron.run SET lease_until = now() + ${leaseMs} * interval '1 millisecond'
-     WHERE id IN (SELECT id FROM edgecron.run WHERE master_id = ${masterId} AND status = 'running'
-                    FOR UPDATE SKIP LOCKED)`);
+/** A run this master executes, as its lease renewal sees it. */
+export interface LeasedRun {
+  runId: number;
+  /** Its backend, once its session is prepared. */
+  backendPid: number | null;
+  /** Its session is prepared and still runs the job: its backend must be there, naming the run. */
+  checkBackend: boolean;
 }
 
-/** The application_name of a run's connection: how a DBA, and the lost-run check, find it. */
+// Backend `a` is of this database and its application_name still names run `runId` (a column),
+// whatever name its master gave the database (two deployments may call one database differently).
+const namesRun = (runId: 'r.id' | 'm.id') =>
+  sql.raw(`a.datname = current_database() AND a.application_name LIKE 'edgecron % run ' || ${runId}`);
+
+/**
+ * Extends the leases of `runs` (this master's, still running) and returns the ids of those
+ * whose backend is gone from pg_stat_activity (or no longer names the run) although their
+ * session should be live: a connection that looks open to the master but whose backend ended
+ * (half-open). Those are not renewed; the master ends them lost.
+ */
+export async function renewLeases(db: Db, masterId: string, leaseMs: number, runs: LeasedRun[]): Promise<number[]> {
+  if (runs.length === 0) return [];
+  const payload = runs.map((r) => ({ id: r.runId, pid: r.backendPid, check_backend: r.checkBackend && r.backendPid !== null }));
+  const result = await db.execute<{ id: string | number }>(sql`
+    WITH mine AS (
+      SELECT m.id, m.pid, m.check_backend,
+             (NOT m.check_backend OR EXISTS (SELECT 1 FROM pg_stat_activity AS a
+                                              WHERE a.pid = m.pid AND ${namesRun('m.id')})) AS alive
+        FROM jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) AS m(id bigint, pid int, check_backend boolean)
+    ), renewed AS (
+      -- A run whose row a user holds locked (she may lock her own runs) is skipped, not waited
+      -- for: only her run's lease runs out.
+      UPDATE edgecron.run AS r SET lease_until = now() + ${leaseMs} * interval '1 millisecond'
+        FROM mine AS m
+       WHERE r.id = m.id AND m.alive
+         AND r.id IN (SELECT x.id FROM edgecron.run AS x
+                       WHERE x.id IN (SELECT id FROM mine) AND x.master_id = ${masterId} AND x.status = 'running'
+                         FOR UPDATE SKIP LOCKED)
+    )
+    SELECT r.id FROM edgecron.run AS r JOIN mine AS m ON m.id = r.id
+     WHERE NOT m.alive AND r.master_id = ${masterId} AND r.status = 'running'`);
+  return result.rows.map((r) => toNumber(r.id));
+}
+
+/**
+ * The application_name of a run's connection: how a DBA, and the lost-run check, find it. The
+ * database's name is shortened so the whole name fits PostgreSQL's 63 bytes and always ends
+ * in the run's id.
+ */
 export function runApplicationName(database: string, runId: number): string {
-  return `edgecron ${database} run ${runId}`;
+  const suffix = ` run ${runId}`;
+  const room = 63 - 'edgecron '.length - suffix.length;
+  return `edgecron ${database.slice(0, Math.max(0, room))}${suffix}`;
 }
 
 /**
  * Running runs whose lease expired: their master stopped renewing it (evicted, redeployed,
  * crashed, cut off from the database). Their outcome is unknown, so they end `lost`; a
- * backend still running one (found by its application_name) is returned so it can be
- * terminated first, which fences off a master that is alive but lost its lease.
+ * backend still running one is returned so it can be terminated first, which fences off a
+ * master that is alive but lost its lease. The backend is the run's recorded backend_pid,
+ * and only while its application_name still names the run (a pid is reused once its
+ * backend ends); before the pid was recorded, the backend naming the run.
  */
-export async function findLostRuns(db: Db, database: string): Promise<Array<{ runId: number; backendPid: number | null }>> {
+export async function findLostRuns(db: Db): Promise<Array<{ runId: number; backendPid: number | null }>> {
   const result = await db.execute<{ id: string | number; pid: number | null }>(sql`
     SELECT r.id,
            (SELECT a.pid FROM pg_stat_activity AS a
-             WHERE a.application_name = ${`edgecron ${database} run `} || r.id LIMIT 1) AS pid
+             WHERE ${namesRun('r.id')} AND (r.backend_pid IS NULL OR a.pid = r.backend_pid) LIMIT 1) AS pid
       FROM edgecron.run AS r
      WHERE r.status = 'running' AND r.lease_until < now()
      LIMIT 1000`);
   return result.rows.map((r) => ({ runId: toNumber(r.id), backendPid: r.pid }));
+}
+
+/** Queued runs past their deadline (max_wait), earliest first: they end `expired`. */
+export async function findOverdueRuns(db: Db, limit: number): Promise<Array<{ runId: number; notAfter: Date }>> {
+  const result = await db.execute<{ id: string | number; not_after: unknown }>(sql`
+    SELECT id, not_after FROM edgecron.run
+     WHERE status = 'queued' AND not_after < now()
+     ORDER BY not_after LIMIT ${limit}`);
+  return result.rows.map((r) => ({ runId: toNumber(r.id), notAfter: toDate(r.not_after) }));
+}
+
+/** Runs that ended without the master (canceled while queued), with how they ended. */
+export async function findRunsToFinish(db: Db, limit: number): Promise<Array<{ runId: number; status: string }>> {
+  const result = await db.execute<{ id: string | number; status: string }>(sql`
+    SELECT id, status FROM edgecron.run WHERE needs_finish ORDER BY id LIMIT ${limit}`);
+  return result.rows.map((r) => ({ runId: toNumber(r.id), status: r.status }));
 }
 
 /** This master's running runs that were asked to cancel, with their backend. */
@@ -50,64 +107,6 @@ export async function signalBackend(db: Db, pid: number, how: 'cancel' | 'termin
   await db.execute(
     how === 'cancel' ? sql`SELECT pg_cancel_backend(${pid})` : sql`SELECT pg_terminate_backend(${pid})`,
   );
-}
-
-/**
- * Deletes finished runs beyond the retention limits, oldest first, and finished one-time jobs
- * past the age limit, in batches of `batch` so a large backlog never becomes one long delete.
- * Rows someone holds locked are skipped (SKIP LOCKED), never waited for: the next purge takes
- * them. Returns how many rows were deleted.
- */
-export async function purgeHistory(
-  db: Db,
-  limits: { maxAgeMs: number | null; maxRuns: number | null; batch: number },
-): Promise<number> {
-  let deleted = 0;
-  // The runs of a job that a waiting one-time job depends on stay: they say whether it succeeded.
-  const notNeeded = sql`NOT EXISTS (SELECT 1 FROM edgecron.job AS w
-                         WHERE w.depends_on IS NOT NULL AND w.state = 'active' AND w.next_run_at IS NULL
-                           AND r.job_id = ANY(w.depends_on))`;
-  if (limits.maxAgeMs !== null) {
-    const result = await db.execute(sql`
-      DELETE FROM edgecron.run WHERE id IN (
-        SELECT r.id FROM edgecron.run AS r
-         WHERE r.finished_at < now() - ${limits.maxAgeMs} * interval '1 millisecond' AND ${notNeeded}
-         ORDER BY r.finished_at LIMIT ${limits.batch}
-           FOR UPDATE OF r SKIP LOCKED)`);
-    deleted += result.rowCount ?? 0;
-  }
-  if (limits.maxAgeMs !== null) {
-    // Finished one-time jobs (submitted work, pg_task tasks) go too, with their runs, once
-    // older than the same age, unless a job still waiting depends on them.
-    // The delete cascades to the jobs' runs: a job with a run it could not lock waits too.
-    const result = await db.execute(sql`
-      WITH doomed AS (
-        SELECT d.id FROM edgecron.job AS d
-         WHERE d.kind = 'one_time' AND d.state = 'done'
-           AND d.last_finished_at < now() - ${limits.maxAgeMs} * interval '1 millisecond'
-           AND NOT EXISTS (SELECT 1 FROM edgecron.job AS w
-                            WHERE w.depends_on IS NOT NULL AND w.state = 'active' AND w.next_run_at IS NULL
-                              AND d.id = ANY(w.depends_on))
-         LIMIT ${limits.batch}
-           FOR UPDATE OF d SKIP LOCKED
-      ), their_runs AS (
-        SELECT r.id FROM edgecron.run AS r WHERE r.job_id IN (SELECT id FROM doomed) FOR UPDATE OF r SKIP LOCKED
-      )
-      DELETE FROM edgecron.job AS j WHERE j.id IN (SELECT id FROM doomed)
-         AND NOT EXISTS (SELECT 1 FROM edgecron.run AS r WHERE r.job_id = j.id AND r.id NOT IN (SELECT id FROM their_runs))`);
-    deleted += result.rowCount ?? 0;
-  }
-  if (limits.maxRuns !== null) {
-    const result = await db.execute(sql`
-      DELETE FROM edgecron.run WHERE id IN (
-        SELECT r.id FROM edgecron.run AS r
-         WHERE r.finished_at IS NOT NULL AND ${notNeeded}
-           AND r.id <= (SELECT id FROM edgecron.run ORDER BY id DESC OFFSET ${limits.maxRuns} LIMIT 1)
-         ORDER BY r.id LIMIT ${limits.batch}
-           FOR UPDATE OF r SKIP LOCKED)`);
-    deleted += result.rowCount ?? 0;
-  }
-  return deleted;
 }
 
 /** Jobs that may fire when the scheduler starts serving the database (`@reboot`, `onstart`). */
@@ -133,4 +132,13 @@ export async function queueStartupRuns(db: Db, jobIds: number[]): Promise<void> 
       FROM edgecron.job AS j WHERE j.id = ANY(${`{${jobIds.join(',')}}`}::bigint[])
        FOR KEY SHARE OF j SKIP LOCKED
     ON CONFLICT (job_id, scheduled_for, attempt) DO NOTHING`);
+}
+
+/** Startup jobs past their end_at: they will never run again, so they are done (unless locked). */
+export async function endStartupJobs(db: Db, jobIds: number[]): Promise<void> {
+  if (jobIds.length === 0) return;
+  await db.execute(sql`
+    UPDATE edgecron.job SET state = 'done', next_run_at = NULL
+     WHERE id IN (SELECT id FROM edgecron.job WHERE id = ANY(${`{${jobIds.join(',')}}`}::bigint[]) AND state = 'active'
+                     FOR UPDATE SKIP LOCKED)`);
 }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
+import { WAITING_DEPENDENT } from './release-dependents';
 import { parseTimestamp, toDate, toNumber } from './rows';
 
 export interface DatabaseSettings {
@@ -36,12 +37,20 @@ export const DEFAULT_DATABASE_SETTINGS: DatabaseSettings = {
   requireJobLogin: false,
 };
 
-export interface PendingWork {
-  settings: DatabaseSettings;
-  /** Earliest `next_run_at` of any job, or null when nothing is scheduled. */
+/** When the next things come due; each null when there is none. */
+export interface NextWork {
+  /** Earliest `next_run_at` of any job. */
   nextDue: Date | null;
-  /** Earliest `start_after` of a queued run (retries wait in the table), or null. */
+  /** Earliest `start_after` of a queued run (including those whose time has come). */
   nextQueued: Date | null;
+  /** Earliest `start_after` still to come (a retry waiting for its backoff). */
+  nextWaiting: Date | null;
+  /** Earliest deadline (`not_after`, from max_wait) of a queued run. */
+  nextDeadline: Date | null;
+}
+
+export interface PendingWork extends NextWork {
+  settings: DatabaseSettings;
   /** Some job was inserted or changed and needs its timing recomputed. */
   unsynced: boolean;
   /** Some one-time job waits for the jobs it depends on. */
@@ -50,6 +59,10 @@ export interface PendingWork {
   leaseExpired: boolean;
   /** Some running run was asked to cancel. */
   cancelRequested: boolean;
+  /** Some queued run is past its deadline: it must expire. */
+  overdue: boolean;
+  /** Some run ended without the master (canceled while queued): what follows is still to do. */
+  needsFinish: boolean;
   /** The database's clock when it answered. */
   databaseNow: Date;
 }
@@ -88,13 +101,13 @@ export async function peekWork(db: Db, heartbeat: Heartbeat | null): Promise<Pen
            s.scale_to_zero, extract(epoch FROM s.sync_interval) * 1000 AS sync_ms, s.result_limit,
            extract(epoch FROM s.retention_age) * 1000 AS retention_ms, s.retention_max_runs,
            extract(epoch FROM s.lease) * 1000 AS lease_ms, s.claim_batch, s.allow_superuser_jobs, s.require_job_login,
-           (SELECT next_run_at FROM edgecron.job WHERE next_run_at IS NOT NULL ORDER BY next_run_at LIMIT 1) AS next_due,
-           (SELECT start_after FROM edgecron.run WHERE status = 'queued' ORDER BY start_after LIMIT 1) AS next_queued,
+           ${NEXT_WORK},
            EXISTS (SELECT 1 FROM edgecron.job WHERE needs_sync) AS unsynced,
-           EXISTS (SELECT 1 FROM edgecron.job
-                    WHERE depends_on IS NOT NULL AND state = 'active' AND next_run_at IS NULL) AS waiting,
+           EXISTS (SELECT 1 FROM edgecron.job WHERE ${WAITING_DEPENDENT}) AS waiting,
            EXISTS (SELECT 1 FROM edgecron.run WHERE status = 'running' AND lease_until < now()) AS lease_expired,
            EXISTS (SELECT 1 FROM edgecron.run WHERE status = 'running' AND cancel_requested) AS cancel_requested,
+           EXISTS (SELECT 1 FROM edgecron.run WHERE status = 'queued' AND not_after < now()) AS overdue,
+           EXISTS (SELECT 1 FROM edgecron.run WHERE needs_finish) AS needs_finish,
            now() AS database_now
       FROM one LEFT JOIN edgecron.settings AS s ON s.id`);
   const row = result.rows[0] ?? {};
@@ -117,23 +130,39 @@ export async function peekWork(db: Db, heartbeat: Heartbeat | null): Promise<Pen
     : DEFAULT_DATABASE_SETTINGS;
   return {
     settings,
-    nextDue: toDueTime(row.next_due),
-    nextQueued: toDueTime(row.next_queued),
+    ...toNextWork(row),
     unsynced: row.unsynced === true,
     waiting: row.waiting === true,
     leaseExpired: row.lease_expired === true,
     cancelRequested: row.cancel_requested === true,
+    overdue: row.overdue === true,
+    needsFinish: row.needs_finish === true,
     databaseNow: toDate(row.database_now ?? new Date(0)),
   };
 }
 
-/** Earliest due slot and earliest waiting run, after a claim or dispatch moved them. */
-export async function nextWork(db: Db): Promise<{ nextDue: Date | null; nextQueued: Date | null }> {
-  const result = await db.execute<Record<string, unknown>>(sql`
-    SELECT (SELECT next_run_at FROM edgecron.job WHERE next_run_at IS NOT NULL ORDER BY next_run_at LIMIT 1) AS next_due,
-           (SELECT start_after FROM edgecron.run WHERE status = 'queued' ORDER BY start_after LIMIT 1) AS next_queued`);
-  const row = result.rows[0] ?? {};
-  return { nextDue: toDueTime(row.next_due), nextQueued: toDueTime(row.next_queued) };
+/** When the next things come due, after a claim or dispatch moved them. */
+export async function nextWork(db: Db): Promise<NextWork> {
+  const result = await db.execute<Record<string, unknown>>(sql`SELECT ${NEXT_WORK}`);
+  return toNextWork(result.rows[0] ?? {});
+}
+
+// Each from a partial index (job_due_idx, run_queued_start_idx, run_deadline_idx): one probe.
+const NEXT_WORK = sql.raw(`
+  (SELECT next_run_at FROM edgecron.job WHERE next_run_at IS NOT NULL ORDER BY next_run_at LIMIT 1) AS next_due,
+  (SELECT start_after FROM edgecron.run WHERE status = 'queued' ORDER BY start_after LIMIT 1) AS next_queued,
+  (SELECT start_after FROM edgecron.run WHERE status = 'queued' AND start_after > now()
+    ORDER BY start_after LIMIT 1) AS next_waiting,
+  (SELECT not_after FROM edgecron.run WHERE status = 'queued' AND not_after IS NOT NULL
+    ORDER BY not_after LIMIT 1) AS next_deadline`);
+
+function toNextWork(row: Record<string, unknown>): NextWork {
+  return {
+    nextDue: toDueTime(row.next_due),
+    nextQueued: toDueTime(row.next_queued),
+    nextWaiting: toDueTime(row.next_waiting),
+    nextDeadline: toDueTime(row.next_deadline),
+  };
 }
 
 /**

@@ -4,6 +4,15 @@ import type { Db } from '../client';
 type Executor = Pick<Db, 'execute'>;
 
 /**
+ * A one-time job that waits for its dependencies: not released yet (no next_run_at) and not
+ * claimed since it was last (re-)activated (no last_scheduled_for). A released dependent whose
+ * run is queued or running has a last_scheduled_for, so it is never released twice.
+ */
+export const WAITING_DEPENDENT = sql.raw(
+  `depends_on IS NOT NULL AND state = 'active' AND next_run_at IS NULL AND last_scheduled_for IS NULL`,
+);
+
+/**
  * Starts the one-time jobs whose dependencies have all succeeded, and ends with a
  * `dependency_failed` run those with a dependency that failed, was canceled, is broken or no
  * longer exists. A dependency is settled when its job is done (or broken); until then its
@@ -14,7 +23,7 @@ export async function releaseDependents(db: Executor): Promise<void> {
     const result = await db.execute<{ changed: string | number }>(sql`
       WITH waiting AS (
         SELECT id, owner, depends_on FROM edgecron.job
-         WHERE depends_on IS NOT NULL AND state = 'active' AND next_run_at IS NULL AND kind = 'one_time'
+         WHERE ${WAITING_DEPENDENT} AND kind = 'one_time'
          FOR UPDATE SKIP LOCKED
       ), verdict AS (
         SELECT w.id, w.owner,

@@ -139,15 +139,19 @@ describe('bearer tokens', () => {
     }
   });
 
-  it('keeps the scheduler going with a malformed token table: the watchdog still wakes the masters', async () => {
+  it('keeps the scheduler going with a malformed token table: the watchdog still re-arms the masters', async () => {
     const { env } = await import('cloudflare:workers');
-    const { createExecutionContext, createScheduledController, waitOnExecutionContext } = await import('cloudflare:test');
+    const { createExecutionContext, createScheduledController, runInDurableObject, waitOnExecutionContext } = await import('cloudflare:test');
     const { default: worker } = await import('../../../src/index');
-    await sql('DELETE FROM edgecron.master_heartbeat');
+    // A master whose alarm was lost: the watchdog is what sets it again.
+    const master = env.MASTER.get(env.MASTER.idFromName('main'));
+    await master.wake('main');
+    await runInDurableObject(master, (_instance, state) => state.storage.deleteAlarm());
+    expect((await master.status()).nextAlarm).toBeNull();
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ cron: '* * * * *' }), { ...env, EDGECRON_TOKENS: '{"not json' } as Env, ctx);
     await waitOnExecutionContext(ctx);
-    expect(await sql(`SELECT database FROM edgecron.master_heartbeat`)).toContainEqual({ database: 'main' });
+    expect((await master.status()).nextAlarm).not.toBeNull();
   });
 
   it('never takes a malformed sha256: entry as a plaintext token', async () => {

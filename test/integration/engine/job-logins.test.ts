@@ -4,7 +4,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BAD_LOGIN_ROLE, LOGIN_ROLE } from '../../setup/job-logins';
 import { resetDatabase, sql } from '../support/database';
 import { dueSince, setSettings } from '../support/engine';
-import { fireAlarm, fireCronTrigger } from '../support/master';
+import { fireAlarm, nextTick } from '../support/master';
 import { ALICE, asRole, ensureTestRoles } from '../support/roles';
 
 beforeAll(ensureTestRoles);
@@ -19,7 +19,7 @@ async function jobOf(role: string, command: string, extra = ''): Promise<number>
 }
 
 async function runDue(...jobs: number[]): Promise<void> {
-  await fireCronTrigger();
+  await nextTick();
   for (const job of jobs) await dueSince(job);
   await fireAlarm();
 }

@@ -93,4 +93,22 @@ describe('one-time jobs', () => {
     expect(runs.map((r) => [r.status, r.reason])).toEqual([['succeeded', 'the scheduler started']]);
     expect(await jobRow(job)).toMatchObject({ next_run_at: null, state: 'active' });
   });
+
+  it('does not run an @reboot job outside its start_at/end_at window, and ends one past its end_at', async () => {
+    const ended = await createJob({ schedule: '@reboot', command: 'SELECT 1', end_at: new Date(Date.now() - 86_400_000).toISOString() });
+    const later = await createJob({ schedule: '@reboot', command: 'SELECT 1', start_at: new Date(Date.now() + 86_400_000).toISOString() });
+    const cron = await createJob({
+      rule: { onstart: 1, minutes: [0], hours: [0], days: [1], months: [1] },
+      command: 'SELECT 1',
+      end_at: new Date(Date.now() - 86_400_000).toISOString(),
+    });
+    const fresh = masterNamed(`restarted-${Date.now()}`);
+    await tick(fresh);
+    await tick(fresh);
+    expect(await runsOf(ended)).toEqual([]);
+    expect(await runsOf(later)).toEqual([]);
+    expect(await runsOf(cron)).toEqual([]);
+    expect(await jobRow(ended)).toMatchObject({ state: 'done' });
+    expect(await jobRow(later)).toMatchObject({ state: 'active' });
+  });
 });

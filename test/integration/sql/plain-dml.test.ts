@@ -3,7 +3,7 @@
 // schedule parser can judge is reported by the master as a broken job.
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resetDatabase, sql } from '../support/database';
-import { fireCronTrigger } from '../support/master';
+import { nextTick } from '../support/master';
 import { ALICE, asRole, ensureTestRoles, sqlError } from '../support/roles';
 
 beforeAll(ensureTestRoles);
@@ -70,7 +70,7 @@ describe('INSERT into edgecron.job', () => {
     const [row] = await asRole(ALICE, (q) =>
       q<{ id: string }>(`INSERT INTO edgecron.job (name, schedule, command) VALUES ('moon', 'every full moon', 'SELECT 1') RETURNING id`),
     );
-    await fireCronTrigger();
+    await nextTick();
     const [seen] = await asRole(ALICE, (q) => q('SELECT state, broken_reason, next_run_at, synced FROM edgecron.my_jobs'));
     expect(seen).toMatchObject({ state: 'broken', next_run_at: null, synced: true });
     expect(seen?.broken_reason).toMatch(/every full moon/);
@@ -80,7 +80,7 @@ describe('INSERT into edgecron.job', () => {
     expect(await asRole(ALICE, (q) => q('SELECT state, broken_reason, synced FROM edgecron.my_jobs'))).toEqual([
       { state: 'active', broken_reason: null, synced: false },
     ]);
-    await fireCronTrigger();
+    await nextTick();
     const [fixed] = await asRole(ALICE, (q) => q<{ next_run_at: Date | null }>('SELECT next_run_at FROM edgecron.my_jobs'));
     expect(fixed?.next_run_at).not.toBeNull();
   });

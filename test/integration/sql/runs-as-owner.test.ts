@@ -2,7 +2,7 @@
 // claims its slot and the executor runs it under SET ROLE.
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resetDatabase, sql } from '../support/database';
-import { fireAlarm, fireCronTrigger, makeDue } from '../support/master';
+import { fireAlarm, nextTick, makeDue } from '../support/master';
 import { ALICE, asRole, ensureTestRoles } from '../support/roles';
 
 beforeAll(ensureTestRoles);
@@ -15,7 +15,7 @@ describe('a job created by alice in SQL', () => {
       Number(Object.values((await q(`SELECT edgecron.create_job($1::jsonb)`, [JSON.stringify({ cron: '* * * * *', command })]))[0]!)[0]),
       Number((await q<{ id: string }>(`INSERT INTO edgecron.job (schedule, command) VALUES ('* * * * *', $1) RETURNING id`, [command]))[0]!.id),
     ]);
-    await fireCronTrigger();
+    await nextTick();
     for (const job of jobs) await makeDue(job);
     await fireAlarm();
 

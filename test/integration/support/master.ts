@@ -21,11 +21,20 @@ export async function fireAlarm(): Promise<boolean> {
   return ran;
 }
 
-/** Fires the Worker's cron trigger, the watchdog that wakes every database's master. */
+/**
+ * Fires the Worker's cron trigger, the watchdog: every database's master serves it and has its
+ * alarm set. A master already armed is left alone (it does not tick).
+ */
 export async function fireCronTrigger(): Promise<void> {
   const ctx = createExecutionContext();
   await worker.scheduled(createScheduledController({ cron: '* * * * *' }), env, ctx);
   await waitOnExecutionContext(ctx);
+}
+
+/** The master's next tick, now: the watchdog makes sure it serves `main`, then its alarm fires. */
+export async function nextTick(): Promise<void> {
+  await fireCronTrigger();
+  await fireAlarm();
 }
 
 /** Moves a job's due slot one minute back, as if that minute had come. Returns the slot. */

@@ -59,6 +59,28 @@ describe('BatchWriter', () => {
     await Promise.all(all);
     expect(sizes).toEqual([1, 3, 3, 1]);
   });
+
+  it('tells whenWritten only once the value was written, not when its batch failed', async () => {
+    let fail = true;
+    const writer = new BatchWriter<string>({
+      maxBatch: 100,
+      write: async () => {
+        if (fail) throw new Error('database unreachable');
+      },
+      onError: () => {},
+    });
+    let written = false;
+    await writer.add(7, 'x');
+    const waiting = writer.whenWritten(7).then(() => (written = true));
+    await writer.flush();
+    await Promise.resolve();
+    expect(written).toBe(false);
+    fail = false;
+    await writer.flush();
+    await waiting;
+    expect(written).toBe(true);
+    await writer.whenWritten(7); // nothing pending: at once
+  });
 });
 
 describe('BatchWriter deferring', () => {

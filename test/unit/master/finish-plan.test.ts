@@ -30,9 +30,9 @@ describe('planFinish', () => {
     expect(plan).toEqual({ retry: null, job: { consecutiveFailures: 0, lastFinishedAt: now }, dependents: null, deleteJob: false });
   });
 
-  it('retries a failed, timed-out or lost run while attempts remain, with exponential backoff and jitter', () => {
+  it('retries a failed, timed-out, lost or expired run while attempts remain, with exponential backoff and jitter', () => {
     const j = job({ maxAttempts: 4, retryBackoffMs: 1_000 });
-    for (const status of ['failed', 'timed_out', 'lost'] as const) {
+    for (const status of ['failed', 'timed_out', 'lost', 'expired'] as const) {
       expect(planFinish(j, run, status, now, {}, 0).retry).toEqual({ attempt: 2, startAfter: new Date(now.getTime() + 500) });
     }
     expect(planFinish(j, { ...run, attempt: 2 }, 'failed', now, {}, 1).retry).toEqual({
@@ -97,6 +97,12 @@ describe('planFinish', () => {
     const next = new Date('2026-11-23T00:00:00Z');
     expect(planFinish(j, run, 'succeeded', now, { nextRunAt: next }, 0)).toMatchObject({ job: { nextRunAt: next }, dependents: null });
     expect(planFinish(j, run, 'succeeded', now, { nextRunAt: null }, 0).job.state).toBe('done');
+  });
+
+  it('counts a final expired run as a failure: broken_after, and a one-time job done with its dependents failed', () => {
+    expect(planFinish(job({ brokenAfter: 1 }), run, 'expired', now, {}, 0).job).toMatchObject({ state: 'broken', consecutiveFailures: 1 });
+    const oneTime = planFinish(job({ kind: 'one_time' }), run, 'expired', now, {}, 0);
+    expect(oneTime).toMatchObject({ retry: null, job: { state: 'done', consecutiveFailures: 1 }, dependents: 'fail' });
   });
 });
 

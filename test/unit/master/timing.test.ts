@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { decideDueJob, nextWakeAt, timingForChangedJob, type ChangedJob, type DueJob } from '../../../src/master/timing';
+import { scheduleOf } from '../../../src/master/job-schedule';
+import {
+  decideDueJob,
+  nextWakeAt,
+  nextWorkAt,
+  startupFiring,
+  timingForChangedJob,
+  type ChangedJob,
+  type DueJob,
+} from '../../../src/master/timing';
 
 const at = (iso: string) => new Date(iso);
 let nextId = 1;
@@ -125,6 +134,46 @@ describe('timingForChangedJob', () => {
     );
     expect(timing).toMatchObject({ nextRunAt: null, state: 'done' });
   });
+
+  it('keeps an @reboot job active inside its window and finishes it past its end_at', () => {
+    const now = at('2026-11-22T10:00:00Z');
+    expect(timingForChangedJob(changed({ schedule: '@reboot', endAt: at('2026-11-23T00:00:00Z') }), now, 'UTC')).toMatchObject({
+      nextRunAt: null,
+      state: 'active',
+    });
+    expect(timingForChangedJob(changed({ schedule: '@reboot', endAt: at('2026-11-22T09:00:00Z') }), now, 'UTC')).toMatchObject({
+      nextRunAt: null,
+      state: 'done',
+    });
+  });
+});
+
+describe('startupFiring', () => {
+  const now = at('2026-11-22T10:00:00Z');
+  const schedule = (columns: Partial<ChangedJob>) => {
+    const parsed = scheduleOf(changed(columns), 'UTC');
+    if (!parsed?.ok) throw new Error('schedule did not parse');
+    return parsed.value;
+  };
+
+  it('fires an @reboot job and a cron rule with onstart inside their window, both ends inclusive', () => {
+    expect(startupFiring(schedule({ schedule: '@reboot' }), now)).toBe('run');
+    expect(startupFiring(schedule({ schedule: '@reboot', startAt: now, endAt: at('2026-11-22T11:00:00Z') }), now)).toBe('run');
+    expect(startupFiring(schedule({ schedule: '@reboot', endAt: now }), now)).toBe('run');
+    expect(startupFiring(schedule({ schedule: null, rule: { onstart: 1, minutes: [0], hours: [3] } }), now)).toBe('run');
+  });
+
+  it('waits before start_at and has ended after end_at', () => {
+    expect(startupFiring(schedule({ schedule: '@reboot', startAt: at('2026-11-22T10:00:01Z') }), now)).toBe('wait');
+    expect(startupFiring(schedule({ schedule: '@reboot', endAt: at('2026-11-22T09:59:59Z') }), now)).toBe('ended');
+    expect(
+      startupFiring(schedule({ schedule: null, rule: { onstart: 1, minutes: [0] }, endAt: at('2026-11-01T00:00:00Z') }), now),
+    ).toBe('ended');
+  });
+
+  it('is null for a schedule that does not fire at start', () => {
+    expect(startupFiring(schedule({ schedule: '* * * * *' }), now)).toBeNull();
+  });
 });
 
 describe('decideDueJob', () => {
@@ -240,5 +289,33 @@ describe('nextWakeAt', () => {
 
   it('never wakes in the past', () => {
     expect(nextWakeAt({ now, nextDue: at('2026-11-22T09:59:00Z'), idleMs: 1000, lookaheadMs: 500 })).toEqual(now);
+  });
+});
+
+describe('nextWorkAt', () => {
+  const now = at('2026-11-22T10:00:00.000Z');
+  const none = { now, nextDue: null, nextWaiting: null, nextDeadline: null, paused: false, lookaheadMs: 500 };
+
+  it('knows of nothing when nothing is due, waiting or bound by a deadline', () => {
+    expect(nextWorkAt(none)).toBeNull();
+  });
+
+  it('is a lookahead before the earliest slot or retry still to start, and just after the earliest deadline', () => {
+    expect(nextWorkAt({ ...none, nextDue: at('2026-11-22T10:05:00Z'), nextWaiting: at('2026-11-22T10:00:03Z') })).toEqual(
+      at('2026-11-22T10:00:02.500Z'),
+    );
+    expect(nextWorkAt({ ...none, nextDue: at('2026-11-22T10:05:00Z'), nextDeadline: at('2026-11-22T10:00:01Z') })).toEqual(
+      at('2026-11-22T10:00:01.100Z'),
+    );
+  });
+
+  it('leaves out a waiting run whose lookahead has begun: it starts when a slot frees', () => {
+    expect(nextWorkAt({ ...none, nextWaiting: at('2026-11-22T10:00:00.300Z') })).toBeNull();
+  });
+
+  it('while paused, knows only of deadlines', () => {
+    const paused = { ...none, paused: true, nextDue: at('2026-11-22T10:00:01Z'), nextWaiting: at('2026-11-22T10:00:02Z') };
+    expect(nextWorkAt(paused)).toBeNull();
+    expect(nextWorkAt({ ...paused, nextDeadline: at('2026-11-22T10:00:03Z') })).toEqual(at('2026-11-22T10:00:03.100Z'));
   });
 });
