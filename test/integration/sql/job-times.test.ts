@@ -12,8 +12,8 @@ const outOfRange = (column: string, value: string | RegExp) => ({
   code: '22023',
   message:
     typeof value === 'string'
-      ? `${column}: ${value} is out of range; give a timestamp between the years 1 and 9999`
-      : expect.stringMatching(new RegExp(`^${column}: ${value.source} is out of range; give a timestamp between the years 1 and 9999$`)),
+      ? `${column}: ${value} is out of range; give a timestamp between the years 1000 and 9999`
+      : expect.stringMatching(new RegExp(`^${column}: ${value.source} is out of range; give a timestamp between the years 1000 and 9999$`)),
 });
 
 describe('job timestamps', () => {
@@ -58,11 +58,29 @@ describe('job timestamps', () => {
     expect(await sql(`SELECT run_after = '2030-01-01 00:00+00' AS unchanged FROM edgecron.job`)).toEqual([{ unchanged: true }]);
   });
 
-  it('accepts the first and the last instants of years 1 to 9999', async () => {
+  it('accepts the first and the last instants of years 1000 to 9999, and refuses the year 999 (the driver reads it wrongly)', async () => {
     const rows = await asRole(ALICE, async (q) =>
       q(`INSERT INTO edgecron.job (schedule, command, start_at, end_at)
-         VALUES ('0 3 * * *', 'SELECT 1', '0001-01-01 00:00:00+00', '9999-12-31 23:59:59.999999+00') RETURNING start_at < end_at AS ordered`),
+         VALUES ('0 3 * * *', 'SELECT 1', '1000-01-01 00:00:00+00', '9999-12-31 23:59:59.999999+00') RETURNING start_at < end_at AS ordered`),
     );
     expect(rows).toEqual([{ ordered: true }]);
+    const error = await asRole(ALICE, (q) =>
+      sqlError(q(`INSERT INTO edgecron.job (command, run_after) VALUES ('SELECT 1', '0999-12-31 23:59:59+00')`)),
+    );
+    expect(error).toEqual(outOfRange('run_after', /0999-12-31 23:59:59\+00/));
+  });
+});
+
+describe('job intervals', () => {
+  it('refuses an infinite max_run_time, max_wait or backoff, naming the column', async () => {
+    const [job] = await sql<{ id: string }>(`INSERT INTO edgecron.job (owner, command) VALUES ('alice', 'SELECT 1') RETURNING id`);
+    const errors = await asRole(ALICE, async (q) => [
+      await sqlError(q(`INSERT INTO edgecron.job (command, max_run_time) VALUES ('SELECT 1', 'infinity')`)),
+      await sqlError(q(`UPDATE edgecron.job SET max_wait = 'infinity' WHERE id = $1`, [job!.id])),
+      await sqlError(q(`UPDATE edgecron.job SET retry_backoff_max = 'infinity' WHERE id = $1`, [job!.id])),
+      await sqlError(q(`SELECT edgecron.submit_job('SELECT 1', max_duration => 'infinity')`)),
+    ]);
+    const finite = (column: string) => ({ code: '22023', message: `${column}: must be a finite interval such as '10 minutes' (NULL for none)` });
+    expect(errors).toEqual([finite('max_run_time'), finite('max_wait'), finite('retry_backoff_max'), finite('max_run_time')]);
   });
 });
