@@ -5,6 +5,7 @@
 import type { Db } from '../db/client';
 import { renewLeases } from '../db/queries/maintenance';
 import type { Execution } from '../executor/run-command';
+import { loggableError } from '../db/database-error';
 
 export class LeaseKeeper {
   readonly #db: Db;
@@ -62,6 +63,7 @@ export class LeaseKeeper {
       runId,
       backendPid: execution.backendPid,
       checkBackend: execution.sessionLive,
+      role: execution.run.role,
     }));
     try {
       for (const runId of await renewLeases(this.#db, this.#masterId, this.#leaseMs(), runs)) {
@@ -71,7 +73,7 @@ export class LeaseKeeper {
         if (execution?.sessionLive) execution.abandon('its backend is gone from pg_stat_activity while it ran');
       }
     } catch (e) {
-      this.#log(`could not renew leases: ${e instanceof Error ? e.message : String(e)}`);
+      this.#log(`could not renew leases: ${loggableError(e, { stack: false })}`);
     }
   }
 }

@@ -9,30 +9,44 @@ export interface LeasedRun {
   runId: number;
   /** Its backend, once its session is prepared. */
   backendPid: number | null;
-  /** Its session is prepared and still runs the job: its backend must be there, naming the run. */
+  /** Its session is prepared and still runs the job: its backend must be there. */
   checkBackend: boolean;
+  /** The role it runs as (the backend's login, when the role logs in as itself). */
+  role: string;
 }
 
-// Backend `a` is of this database and its application_name still names run `runId` (a column),
+// Backend `a` is of this database and its application_name names run `runId` (a column),
 // whatever name its master gave the database (two deployments may call one database differently).
 const namesRun = (runId: 'r.id' | 'm.id') =>
-  sql.raw(`a.datname = current_database() AND a.application_name LIKE 'edgecron % run ' || ${runId}`);
+  `a.datname = current_database() AND a.application_name LIKE 'edgecron % run ' || ${runId}`;
+
+// Backend `a`, known by the run's pid, is still the run's: it names the run, or it is a session
+// of the executor's login or of the run's role whose name is not edgecron's. The second is a job
+// that reset or changed its application_name (RESET ALL, DISCARD ALL, SET application_name): it
+// must not be taken for gone, or it would run twice. A pid reused by another run's session, by a
+// master's own session or by another role's is not the run's. (PIDs are handed out in sequence,
+// so reuse within a lease is rare; an idle pooled session, named '' after its reset, is the one
+// case the name cannot tell apart.)
+const stillRun = (runId: 'r.id' | 'm.id', role: 'r.role' | 'm.role') =>
+  sql.raw(`(${namesRun(runId)}
+            OR (a.datname = current_database() AND a.application_name NOT LIKE 'edgecron %'
+                AND a.usename IN (session_user, ${role})))`);
 
 /**
  * Extends the leases of `runs` (this master's, still running) and returns the ids of those
- * whose backend is gone from pg_stat_activity (or no longer names the run) although their
+ * whose backend is gone from pg_stat_activity (or is now another's) although their
  * session should be live: a connection that looks open to the master but whose backend ended
  * (half-open). Those are not renewed; the master ends them lost.
  */
 export async function renewLeases(db: Db, masterId: string, leaseMs: number, runs: LeasedRun[]): Promise<number[]> {
   if (runs.length === 0) return [];
-  const payload = runs.map((r) => ({ id: r.runId, pid: r.backendPid, check_backend: r.checkBackend && r.backendPid !== null }));
+  const payload = runs.map((r) => ({ id: r.runId, pid: r.backendPid, check_backend: r.checkBackend && r.backendPid !== null, role: r.role }));
   const result = await db.execute<{ id: string | number }>(sql`
     WITH mine AS (
       SELECT m.id, m.pid, m.check_backend,
              (NOT m.check_backend OR EXISTS (SELECT 1 FROM pg_stat_activity AS a
-                                              WHERE a.pid = m.pid AND ${namesRun('m.id')})) AS alive
-        FROM jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) AS m(id bigint, pid int, check_backend boolean)
+                                              WHERE a.pid = m.pid AND ${stillRun('m.id', 'm.role')})) AS alive
+        FROM jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) AS m(id bigint, pid int, check_backend boolean, role text)
     ), renewed AS (
       -- A run whose row a user holds locked (she may lock her own runs) is skipped, not waited
       -- for: only her run's lease runs out.
@@ -63,15 +77,17 @@ export function runApplicationName(database: string, runId: number): string {
  * Running runs whose lease expired: their master stopped renewing it (evicted, redeployed,
  * crashed, cut off from the database). Their outcome is unknown, so they end `lost`; a
  * backend still running one is returned so it can be terminated first, which fences off a
- * master that is alive but lost its lease. The backend is the run's recorded backend_pid,
- * and only while its application_name still names the run (a pid is reused once its
- * backend ends); before the pid was recorded, the backend naming the run.
+ * master that is alive but lost its lease. The backend is the run's recorded backend_pid
+ * while it is still the run's (stillRun: a pid is reused once its backend ends); before the
+ * pid was recorded, the backend naming the run.
  */
 export async function findLostRuns(db: Db): Promise<Array<{ runId: number; backendPid: number | null }>> {
   const result = await db.execute<{ id: string | number; pid: number | null }>(sql`
     SELECT r.id,
            (SELECT a.pid FROM pg_stat_activity AS a
-             WHERE ${namesRun('r.id')} AND (r.backend_pid IS NULL OR a.pid = r.backend_pid) LIMIT 1) AS pid
+             WHERE CASE WHEN r.backend_pid IS NULL THEN ${sql.raw(namesRun('r.id'))}
+                        ELSE a.pid = r.backend_pid AND ${stillRun('r.id', 'r.role')} END
+             LIMIT 1) AS pid
       FROM edgecron.run AS r
      WHERE r.status = 'running' AND r.lease_until < now()
      LIMIT 1000`);
