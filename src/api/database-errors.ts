@@ -1,31 +1,10 @@
 // What the database says about a request, in HTTP terms. The SQL functions and triggers raise
 // SQLSTATEs whose messages name the key at fault (docs/job-keys.md); those messages are meant for
 // the caller and are passed on as they are. Anything else is a bug or an outage, never echoed.
+import { databaseErrorOf } from '../db/database-error';
 import type { ApiError } from './errors';
 
-interface DatabaseErrorFields {
-  code: string;
-  message: string;
-  detail?: string;
-  hint?: string;
-}
-
-/** The PostgreSQL error behind `e` (drizzle wraps driver errors in `cause`), if there is one. */
-export function databaseErrorOf(e: unknown): DatabaseErrorFields | null {
-  for (let current: unknown = e, depth = 0; current instanceof Error && depth < 4; depth++) {
-    const fields = current as Error & { code?: unknown; detail?: unknown; hint?: unknown };
-    if (typeof fields.code === 'string' && /^[0-9A-Z]{5}$/.test(fields.code)) {
-      return {
-        code: fields.code,
-        message: fields.message,
-        ...(typeof fields.detail === 'string' ? { detail: fields.detail } : {}),
-        ...(typeof fields.hint === 'string' ? { hint: fields.hint } : {}),
-      };
-    }
-    current = current.cause;
-  }
-  return null;
-}
+export { databaseErrorOf, loggableError, rootCause } from '../db/database-error';
 
 /**
  * The API error for a SQLSTATE raised by bad input or a state the request cannot change, or null
@@ -59,23 +38,4 @@ export function apiErrorFromDatabase(e: unknown): ApiError | null {
 export function sqlstateOf(error: ApiError): string | undefined {
   const details = error.details;
   return details !== null && typeof details === 'object' && 'sqlstate' in details && typeof details.sqlstate === 'string' ? details.sqlstate : undefined;
-}
-
-/** The driver's error behind drizzle's "Failed query: …" wrapper, whose text holds the query and its parameters. */
-export function rootCause(e: unknown): unknown {
-  return e instanceof Error && /^Failed query:/.test(e.message) && e.cause !== undefined ? e.cause : e;
-}
-
-/**
- * An unexpected error as it may be logged: drizzle's "Failed query: … params: …" text carries
- * the request's values (job SQL may hold secrets), so for a database error only its SQLSTATE
- * and PostgreSQL's message are kept.
- */
-export function loggableError(e: unknown): string {
-  const pg = databaseErrorOf(e);
-  if (pg) return `database error ${pg.code}: ${pg.message}`;
-  if (!(e instanceof Error)) return String(e);
-  const root = rootCause(e);
-  if (root !== e) return `${e.name}: query failed (${root instanceof Error ? root.message : String(root)})`;
-  return e.stack ?? e.message;
 }

@@ -7,6 +7,7 @@ import { runApplicationName } from '../db/queries/maintenance';
 import type { RunError, RunFallback, RunResult } from '../db/schema';
 import type { EndStatus, NextTimeOutcome } from '../master/finish-plan';
 import { toRunError, toRunResult } from './outcome';
+import { loggableError } from '../db/database-error';
 
 /**
  * Where a run of a role connects: the executor's pool, switching to the role with SET ROLE, or
@@ -166,7 +167,7 @@ export async function executeRun(deps: ExecutorDeps, execution: Execution): Prom
       // Not awaited: the run's end carries the same facts, and a start written after the end
       // changes nothing (it only touches running runs).
       deps.onStart(run.runId, startedAt, pid).catch((e: unknown) => {
-        deps.log(`run ${run.runId}: could not record its start: ${e instanceof Error ? e.message : String(e)}`);
+        deps.log(`run ${run.runId}: could not record its start: ${loggableError(e, { stack: false })}`);
       });
       if (run.maxRunTimeMs !== null && pid !== null) {
         const cancelAt = run.maxRunTimeMs + deps.cancelGraceMs;

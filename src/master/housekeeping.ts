@@ -3,6 +3,7 @@
 import type { Db } from '../db/client';
 import type { DatabaseSettings } from '../db/queries/peek-work';
 import { purgeHeartbeats, purgeOldJobs, purgeOldRuns, purgeRunsUpTo, runCountCutoff } from '../db/queries/purge-history';
+import { loggableError } from '../db/database-error';
 
 /** Outside scale-to-zero mode, history is purged once a minute. */
 const PURGE_EVERY_MS = 60_000;
@@ -55,7 +56,7 @@ export class Housekeeping {
     if (this.#purging || (!this.#behind && now - this.#lastPurgeAt < purgeEveryMs(settings))) return;
     this.#lastPurgeAt = now;
     this.#purging = this.#purge(now, settings)
-      .catch((e: unknown) => this.#log(`purge failed: ${e instanceof Error ? e.message : String(e)}`))
+      .catch((e: unknown) => this.#log(`purge failed: ${loggableError(e, { stack: false })}`))
       .finally(() => {
         this.#purging = null;
       });

@@ -3,6 +3,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { readConfig } from '../env';
 import { MasterRuntime, type RuntimeStatus } from './runtime';
+import { loggableError } from '../db/database-error';
 
 export interface MasterStatus extends Partial<RuntimeStatus> {
   database: string | null;
@@ -102,7 +103,7 @@ export class Master extends DurableObject<Env> {
       wakeAt = await runtime.tick(now, { force, expectedAt: force ? null : this.#alarmAt });
     } catch (e) {
       // Retried by our own alarm: throwing would hand it to the platform's fixed retry policy.
-      this.#log(`tick failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.#log(`tick failed: ${loggableError(e, { stack: false })}`);
       wakeAt = new Date(now.getTime() + RETRY_AFTER_ERROR_MS);
     }
     if (this.#wakeHint !== null && this.#wakeHint < wakeAt.getTime()) wakeAt = new Date(Math.max(now.getTime(), this.#wakeHint));

@@ -22,6 +22,7 @@ import { scheduleOf } from './job-schedule';
 import { LeaseKeeper } from './lease-keeper';
 import { queueRunsAtStart } from './startup-runs';
 import { decideDueJob, nextWakeAt, nextWorkAt, timingForChangedJob, type ChangedJob } from './timing';
+import { loggableError } from '../db/database-error';
 
 /** How far ahead of a slot its run is claimed and its session prepared. */
 export const LOOKAHEAD_MS = 500;
@@ -489,6 +490,6 @@ function toRunEnd(runId: number, report: ExecutionReport): RunEnd {
 }
 
 function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return loggableError(e, { stack: false });
 }
 
