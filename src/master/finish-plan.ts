@@ -21,6 +21,7 @@ export interface FinishingJob {
   /** For `@after` schedules: the interval from a run's end to the next start. */
   afterIntervalMs: number | null;
   hasIntervalExpression: boolean;
+  hasNextTimeStatement: boolean;
 }
 
 export interface FinishingRun {
@@ -52,6 +53,26 @@ export function resolveNextTime(
   if (outcome.fromSchedule !== true) return outcome;
   if (schedule === null) return {};
   return { nextRunAt: nextFire(schedule, now, ctx) };
+}
+
+/**
+ * A job whose next time comes from SQL (interval_expression, next_time_statement) learns it from
+ * its run. A run that ended before that SQL ran (lost at connect, expired, canceled before it
+ * started) says nothing, and the job would wait for ever with no next time and no word. Then a
+ * recurring job's schedule decides, as when a next_time_statement returns no row; a job without
+ * one is broken with the reason (re-enabling runs it again). Other outcomes pass.
+ */
+export function whenSqlSaidNothing(
+  outcome: NextTimeOutcome,
+  job: Pick<FinishingJob, 'kind' | 'hasIntervalExpression' | 'hasNextTimeStatement'>,
+  hasSchedule: boolean,
+  status: EndStatus,
+): NextTimeOutcome {
+  if (!job.hasIntervalExpression && !job.hasNextTimeStatement) return outcome;
+  if (outcome.nextRunAt !== undefined || outcome.brokenReason !== undefined || outcome.fromSchedule === true) return outcome;
+  if (job.kind === 'recurring' && hasSchedule) return { fromSchedule: true };
+  const what = job.hasIntervalExpression ? 'interval_expression' : 'next_time_statement';
+  return { brokenReason: `its run ended ${status} before its ${what} gave the next time; enable the job to run it again` };
 }
 
 export interface JobChange {

@@ -15,7 +15,7 @@ import type { DatabaseConfig } from '../env';
 import { Execution, executeRun, type ExecutionReport, type ExecutorDeps } from '../executor/run-command';
 import { BatchWriter } from './batch-writer';
 import { expireOverdueRuns, finishEndedRuns, reclaimLostRuns } from './ended-runs';
-import { planFinish, resolveNextTime, type FinishPlan } from './finish-plan';
+import { planFinish, resolveNextTime, whenSqlSaidNothing, type FinishPlan } from './finish-plan';
 import { Housekeeping } from './housekeeping';
 import { JobConnections } from './job-connections';
 import { scheduleOf } from './job-schedule';
@@ -424,10 +424,11 @@ export class MasterRuntime {
     const parsed = scheduleOf(job, this.#settings.timezone);
     const afterIntervalMs = parsed?.ok && parsed.value.kind === 'after' ? parsed.value.intervalMs : null;
     const now = new Date();
+    const schedule = parsed?.ok ? parsed.value : null;
     const nextTime =
       report.unrunnable !== null
         ? { brokenReason: report.unrunnable }
-        : resolveNextTime(report.nextTime, parsed?.ok ? parsed.value : null, now, {
+        : resolveNextTime(whenSqlSaidNothing(report.nextTime, job, schedule !== null, report.status), schedule, now, {
             ...(report.startedAt ? { lastStart: report.startedAt } : {}),
             lastEnd: now,
           });

@@ -96,7 +96,8 @@ export async function finishRuns(
                j.max_attempts, extract(epoch FROM j.retry_backoff) * 1000 AS retry_backoff_ms,
                extract(epoch FROM j.retry_backoff_max) * 1000 AS retry_backoff_max_ms, j.broken_after,
                j.consecutive_failures, j.delete_after_success, j.resubmit_at, j.resubmit_count, j.resubmit_limit,
-               j.interval_expression IS NOT NULL AS has_interval_expression
+               j.interval_expression IS NOT NULL AS has_interval_expression,
+               j.next_time_statement IS NOT NULL AS has_next_time_statement
           FROM edgecron.job AS j
          WHERE j.id IN (SELECT job_id FROM runs)
          ORDER BY j.id
@@ -280,6 +281,7 @@ function toFinishingJob(j: Record<string, unknown>): FinishingJobRow {
     resubmitLimit: toNumber(j.resubmit_limit),
     afterIntervalMs: null,
     hasIntervalExpression: j.has_interval_expression === true,
+    hasNextTimeStatement: j.has_next_time_statement === true,
   };
 }
 

@@ -3,7 +3,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { resetDatabase, sql } from '../support/database';
 import { ALICE, asRole, ensureTestRoles } from '../support/roles';
-import { createJob, eventually, jobRow, masterNamed, resetSettings, runsOf, setSettings, tick, yearlyJob } from '../support/engine';
+import { createJob, dueSince, eventually, jobRow, masterNamed, resetSettings, runsOf, setSettings, tick, yearlyJob } from '../support/engine';
 
 async function started(jobId: number) {
   return eventually(async () => {
@@ -66,6 +66,36 @@ describe('the end of every run', () => {
       `SELECT EXISTS (SELECT FROM edgecron.job WHERE depends_on IS NOT NULL AND state = 'active' AND next_run_at IS NULL) AS waiting`,
     );
     expect(waiting?.waiting).toBe(false);
+  });
+
+  it('gives a job whose next time comes from SQL its next slot, or a reason, when its run expired before the SQL ran', async () => {
+    await setSettings({ parallelism: 1 });
+    const blocker = await createJob({ command: 'SELECT pg_sleep(1)', priority: 9 });
+    const master = masterNamed('main');
+    await master.wake('main');
+    await started(blocker);
+    // A recurring job (yearly) whose next time a next_time_statement gives, and a one-time job
+    // that repeats by its interval_expression (hg_job's kind): both expire waiting for the slot.
+    const recurring = await yearlyJob({
+      command: 'SELECT 1',
+      next_time_statement: `SELECT now() + interval '1 minute'`,
+      max_wait: '100 milliseconds',
+    });
+    const repeating = await createJob({ command: 'SELECT 1', interval_expression: `now() + interval '1 minute'`, max_wait: '100 milliseconds' });
+    await master.wake('main');
+    await dueSince(recurring);
+    await master.wake('main');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await master.wake('main');
+    await master.settle();
+    expect((await runsOf(recurring)).map((r) => r.status)).toEqual(['expired']);
+    expect((await runsOf(repeating)).map((r) => r.status)).toEqual(['expired']);
+    const [{ next }] = (await sql<{ next: Date }>(`SELECT date_trunc('year', now()) + interval '1 year' AS next`)) as [{ next: Date }];
+    expect(await jobRow(recurring)).toMatchObject({ state: 'active', next_run_at: next });
+    expect(await jobRow(repeating)).toMatchObject({
+      state: 'broken',
+      broken_reason: 'its run ended expired before its interval_expression gave the next time; enable the job to run it again',
+    });
   });
 
   it('counts an expired run towards broken_after and retries it while attempts remain', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planFinish, resolveNextTime, type FinishingJob } from '../../../src/master/finish-plan';
+import { planFinish, resolveNextTime, whenSqlSaidNothing, type FinishingJob } from '../../../src/master/finish-plan';
 import { parseSchedule, type Schedule } from '../../../src/schedule';
 
 const now = new Date('2026-11-22T10:00:00Z');
@@ -20,6 +20,7 @@ function job(overrides: Partial<FinishingJob> = {}): FinishingJob {
     resubmitLimit: 100,
     afterIntervalMs: null,
     hasIntervalExpression: false,
+    hasNextTimeStatement: false,
     ...overrides,
   };
 }
@@ -128,5 +129,27 @@ describe('resolveNextTime', () => {
     const given = { nextRunAt: new Date('2027-01-01T00:00:00Z') };
     expect(resolveNextTime(given, schedule('0 0 * * * *'), now, {})).toBe(given);
     expect(resolveNextTime({ brokenReason: 'x' }, null, now, {})).toEqual({ brokenReason: 'x' });
+  });
+});
+
+describe('whenSqlSaidNothing', () => {
+  it('leaves the next time of a job whose next time does not come from SQL alone', () => {
+    expect(whenSqlSaidNothing({}, job(), true, 'lost')).toEqual({});
+  });
+
+  it('hands a recurring job with a schedule to its schedule when its run ended before the SQL ran', () => {
+    expect(whenSqlSaidNothing({}, job({ hasNextTimeStatement: true }), true, 'expired')).toEqual({ fromSchedule: true });
+  });
+
+  it('breaks a job without a schedule to fall back on, with the reason, instead of leaving it with no next time', () => {
+    expect(whenSqlSaidNothing({}, job({ kind: 'one_time', hasIntervalExpression: true }), false, 'lost')).toEqual({
+      brokenReason: 'its run ended lost before its interval_expression gave the next time; enable the job to run it again',
+    });
+  });
+
+  it('keeps what the SQL said', () => {
+    const at = new Date('2026-11-23T00:00:00Z');
+    expect(whenSqlSaidNothing({ nextRunAt: at }, job({ hasNextTimeStatement: true }), true, 'failed')).toEqual({ nextRunAt: at });
+    expect(whenSqlSaidNothing({ nextRunAt: null }, job({ hasIntervalExpression: true }), false, 'succeeded')).toEqual({ nextRunAt: null });
   });
 });
