@@ -12,6 +12,7 @@ try {
   await db.query('UPDATE edgecron.settings SET parallelism = $1', [parallelism]);
   await stack.wake();
   const roundTripsBefore = stack.roundTrips.total;
+  const connectionsBefore = stack.roundTrips.connections;
   const started = Date.now();
   await db.query(`INSERT INTO edgecron.job (name, command) SELECT 'burst-' || i, 'SELECT 1' FROM generate_series(1, $1) AS i`, [count]);
   await stack.wake();
@@ -37,9 +38,19 @@ try {
   console.log(`burst of ${count} one-time jobs, parallelism ${parallelism}`);
   console.log(`  all finished in ${seconds.toFixed(1)} s: ${(count / seconds).toFixed(0)} jobs/s`);
   console.log(`  statuses: ${JSON.stringify(Object.fromEntries(statuses.rows.map((r) => [r.status, Number(r.n)])))}`);
-  console.log(`  most runs seen running at once (sampled): ${maxRunning}`);
+  // How many commands were really executing at once: a sweep over [started_at, finished_at]
+  // (the master's clock). Rows still 'running' while their end is being written are not that.
+  const overlap = await db.query<{ n: string }>(
+    `SELECT coalesce(max(n), 0) AS n FROM (
+       SELECT sum(d) OVER (ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS n FROM (
+         SELECT started_at AS t, 1 AS d FROM edgecron.run WHERE started_at IS NOT NULL AND finished_at IS NOT NULL
+         UNION ALL SELECT finished_at, -1 FROM edgecron.run WHERE started_at IS NOT NULL AND finished_at IS NOT NULL) AS e) AS s`,
+  );
+  console.log(`  most commands executing at once: ${overlap.rows[0]!.n} (limit ${parallelism}); most rows seen 'running' (sampled, includes ends being written): ${maxRunning}`);
   console.log(`  wait for a slot (start − submit): p50 ${percentile(sorted, 50).toFixed(0)} ms, p99 ${percentile(sorted, 99).toFixed(0)} ms`);
-  console.log(`  database round trips by the Worker: ${roundTrips} (${(roundTrips / count).toFixed(1)} per job)`);
+  console.log(
+    `  database round trips by the Worker: ${roundTrips} (${(roundTrips / count).toFixed(1)} per job), connections opened: ${stack.roundTrips.connections - connectionsBefore}`,
+  );
 } finally {
   await stack.stop();
 }

@@ -30,8 +30,15 @@ try {
   await db.query(`UPDATE edgecron.settings SET scale_to_zero = true, sync_interval = '15 minutes'`);
   await sleep(2_000); // the master sees the setting at its next poll
   const sleepy = await measure('scale-to-zero');
+  // What one sync look costs, measured with a short sync interval, to price the default one.
+  const syncSeconds = 30;
+  await db.query(`UPDATE edgecron.settings SET sync_interval = $1`, [`${syncSeconds} seconds`]);
+  await stack.wake();
+  const looks = await measure(`scale-to-zero, sync every ${syncSeconds} s`);
+  const perLook = looks / (seconds / syncSeconds);
   console.log(
-    `  scale-to-zero makes ${sleepy === 0 ? 'no' : `${((sleepy / normal) * 100).toFixed(1)}% of the`} round trips of normal mode; its sync interval (15 min) adds a look (a few round trips) 4 times per hour`,
+    `  scale-to-zero makes ${sleepy === 0 ? 'no' : `${((sleepy / normal) * 100).toFixed(1)}% of the`} round trips of normal mode between sync looks;` +
+      ` a look costs ${perLook.toFixed(1)} round trips, so the default 15-minute sync adds ${Math.round(perLook * 4)} per hour`,
   );
 } finally {
   stopCron();
