@@ -18,7 +18,7 @@
 --   UPDATE, DELETE, TRUNCATE or MAINTAIN; column grants do not count). Deleting goes through
 --   SECURITY DEFINER functions: unschedule() for jobs, delete_runs() for finished runs. Admins'
 --   UPDATE on edgecron.queue becomes column-level for the same reason.
--- - Timestamps the scheduler cannot represent (infinity, BC, past year 9999) are refused.
+-- - Times the scheduler cannot represent (infinity, BC, below 1000 or past 9999; infinite intervals) are refused.
 -- - reassign_jobs() and drop_jobs(): what a DBA runs before dropping or renaming a role.
 --
 -- SECURITY DEFINER functions here act for edgecron._session_role(): the role the session has set
@@ -348,15 +348,20 @@ GRANT EXECUTE ON FUNCTION edgecron._session_role(), edgecron._manages_all(text),
   edgecron.delete_runs(bigint, timestamptz, bigint[]) TO edgecron_user;
 --> statement-breakpoint
 
--- 7. Timestamps the scheduler can represent ----------------------------------------------------
+-- 7. Times the scheduler can represent ---------------------------------------------------------
 -- PostgreSQL takes infinity, BC dates and years up to 294276; the schedule code (JavaScript
--- dates) and the API do not. Years 1 to 9999, UTC, as ISO 8601 writes them.
+-- dates) and the API do not. Years 1000 to 9999, UTC, as the API has them: the Neon driver
+-- behind it cannot read years below 1000 back faithfully ('0050-01-01' comes back as 1950), and
+-- no schedule needs them. Intervals: PostgreSQL 17 accepts 'infinity'; a max_run_time, max_wait
+-- or backoff of infinity has no meaning for a run, so it is refused here, naming the column,
+-- instead of breaking the job when the master first reads it. isfinite(interval) exists on
+-- every supported version (always true before 17).
 -- Plain comparisons, no queries: about 4 µs a row (40 ms of 10,000 rows inserted at once, on the
 -- embedded server; job_validate takes 400 ms of them).
 CREATE FUNCTION edgecron.job_check_times() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, edgecron, pg_temp AS $$
 DECLARE
-  lowest constant timestamptz := '0001-01-01 00:00:00+00';
+  lowest constant timestamptz := '1000-01-01 00:00:00+00';
   beyond constant timestamptz := '10000-01-01 00:00:00+00';
   col text;
   bad timestamptz;
@@ -378,15 +383,28 @@ BEGIN
     END LOOP;
   END IF;
   IF col IS NOT NULL THEN
-    RAISE EXCEPTION '%: % is out of range; give a timestamp between the years 1 and 9999', col, bad
+    RAISE EXCEPTION '%: % is out of range; give a timestamp between the years 1000 and 9999', col, bad
       USING ERRCODE = '22023';
+  END IF;
+  IF NOT isfinite(NEW.max_run_time) THEN
+    col := 'max_run_time';
+  ELSIF NOT isfinite(NEW.max_wait) THEN
+    col := 'max_wait';
+  ELSIF NOT isfinite(NEW.retry_backoff) THEN
+    col := 'retry_backoff';
+  ELSIF NOT isfinite(NEW.retry_backoff_max) THEN
+    col := 'retry_backoff_max';
+  END IF;
+  IF col IS NOT NULL THEN
+    RAISE EXCEPTION '%: must be a finite interval such as ''10 minutes'' (NULL for none)', col USING ERRCODE = '22023';
   END IF;
   RETURN NEW;
 END
 $$;
 --> statement-breakpoint
 -- Named to fire before job_validate (triggers fire in name order).
-CREATE TRIGGER job_check_times BEFORE INSERT OR UPDATE OF run_after, start_at, end_at, dates
+CREATE TRIGGER job_check_times BEFORE INSERT OR UPDATE OF run_after, start_at, end_at, dates,
+    max_run_time, max_wait, retry_backoff, retry_backoff_max
   ON edgecron.job FOR EACH ROW EXECUTE FUNCTION edgecron.job_check_times();
 --> statement-breakpoint
 REVOKE ALL ON FUNCTION edgecron.job_check_times() FROM PUBLIC;
