@@ -2,7 +2,7 @@
 // cron rules with `onstart`, each inside its validity window.
 import type { Db } from '../db/client';
 import { endStartupJobs, loadStartupJobs, queueStartupRuns } from '../db/queries/maintenance';
-import { toDateArray, toNullableDate, toNumber } from '../db/queries/rows';
+import { scheduleColumns, toNumber } from '../db/queries/rows';
 import type { Schedule } from '../schedule';
 import { scheduleOf } from './job-schedule';
 import { startupFiring } from './timing';
@@ -29,18 +29,7 @@ export async function queueRunsAtStart(db: Db, now: Date, defaultZone: string): 
 /** The job's parsed schedule, or null when it has none that parses (the sync breaks that job). */
 function startupSchedule(r: Record<string, unknown>, defaultZone: string): Schedule | null {
   try {
-    const parsed = scheduleOf(
-      {
-        schedule: (r.schedule as string | null) ?? null,
-        rule: r.rule ?? null,
-        dates: toDateArray(r.dates, 'dates'),
-        timezone: (r.timezone as string | null) ?? null,
-        dayMatch: (r.day_match as 'any' | 'all' | null) ?? null,
-        startAt: toNullableDate(r.start_at, 'start_at'),
-        endAt: toNullableDate(r.end_at, 'end_at'),
-      },
-      defaultZone,
-    );
+    const parsed = scheduleOf(scheduleColumns(r), defaultZone);
     return parsed?.ok === true ? parsed.value : null;
   } catch {
     return null; // a row the scheduler cannot read: the sync breaks that job, with the reason

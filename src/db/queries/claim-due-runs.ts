@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import type { MisfirePolicy, OverlapPolicy } from '../schema';
 import type { ClaimDecision, DueJob } from '../../master/timing';
-import { brokenReason, isoFor, toDate, toDateArray, toNullableDate, toNullableDurationMs, toNumber } from './rows';
+import { brokenReason, isoFor, scheduleColumns, toDate, toNullableDate, toNullableDurationMs, toNumber } from './rows';
 
 export interface ClaimOptions {
   horizon: Date;
@@ -104,13 +104,7 @@ function toDueJob(r: Record<string, unknown>): DueJob {
     revision: toNumber(r.revision),
     kind: r.kind as DueJob['kind'],
     owner: String(r.owner),
-    schedule: (r.schedule as string | null) ?? null,
-    rule: r.rule ?? null,
-    dates: toDateArray(r.dates, 'dates'),
-    timezone: (r.timezone as string | null) ?? null,
-    dayMatch: (r.day_match as 'any' | 'all' | null) ?? null,
-    startAt: toNullableDate(r.start_at, 'start_at'),
-    endAt: toNullableDate(r.end_at, 'end_at'),
+    ...scheduleColumns(r),
     nextRunAt: toDate(r.next_run_at, 'next_run_at'),
     lastRunSlot: toNullableDate(r.last_run_slot, 'the latest slot of its runs'),
     anchorAt: toDate(r.anchor_at, 'anchor_at'),

@@ -4,7 +4,7 @@ import type { JobState, RunError, RunFallback, RunResult } from '../schema';
 import type { ScheduleColumns } from '../../master/job-schedule';
 import type { EndStatus, FinishPlan, FinishingJob, JobChange } from '../../master/finish-plan';
 import { releaseDependents } from './release-dependents';
-import { brokenReason, isoFor, toDate, toDateArray, toDurationMs, toNullableDate, toNumber } from './rows';
+import { brokenReason, isoFor, scheduleColumns, toDate, toDurationMs, toNullableDate, toNumber } from './rows';
 
 /** How a run ended, as the executor (or the lost-run check) saw it. */
 export interface RunEnd {
@@ -263,13 +263,7 @@ function toFinishingJob(j: Record<string, unknown>): FinishingJobRow {
   return {
     kind: j.kind as FinishingJob['kind'],
     state: j.state as JobState,
-    schedule: (j.schedule as string | null) ?? null,
-    rule: j.rule ?? null,
-    dates: toDateArray(j.dates, 'dates'),
-    timezone: (j.timezone as string | null) ?? null,
-    dayMatch: (j.day_match as 'any' | 'all' | null) ?? null,
-    startAt: toNullableDate(j.start_at, 'start_at'),
-    endAt: toNullableDate(j.end_at, 'end_at'),
+    ...scheduleColumns(j),
     maxAttempts: toNumber(j.max_attempts),
     retryBackoffMs: toDurationMs(j.retry_backoff_ms, 'retry_backoff'),
     retryBackoffMaxMs: toDurationMs(j.retry_backoff_max_ms, 'retry_backoff_max'),

@@ -3,6 +3,7 @@
 // numeric as text, and jsonb already parsed (timestamps inside it as ISO text). A value the
 // engine cannot use throws an UnusableValue that names the column and the value: the caller
 // breaks that one job with it as the reason, and goes on with the others.
+import type { ScheduleColumns } from '../../master/job-schedule';
 import { MAX_YEAR, MIN_YEAR } from '../../schedule/civil-time';
 
 /** A value a job row holds that the scheduler cannot work with. The message is a job's broken_reason. */
@@ -125,4 +126,17 @@ export function brokenReason(e: unknown, step: string): string {
   if (e instanceof UnusableValue) return e.message;
   const text = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   return `the scheduler could not ${step} this job (${text}); change or re-enable it to try again`;
+}
+
+/** The columns of a job row that decide its schedule (job-schedule.ts parses them). Throws UnusableValue. */
+export function scheduleColumns(r: Record<string, unknown>): ScheduleColumns {
+  return {
+    schedule: (r.schedule as string | null) ?? null,
+    rule: r.rule ?? null,
+    dates: toDateArray(r.dates, 'dates'),
+    timezone: (r.timezone as string | null) ?? null,
+    dayMatch: (r.day_match as 'any' | 'all' | null) ?? null,
+    startAt: toNullableDate(r.start_at, 'start_at'),
+    endAt: toNullableDate(r.end_at, 'end_at'),
+  };
 }

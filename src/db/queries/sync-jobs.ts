@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { JobState } from '../schema';
 import type { Db } from '../client';
 import type { ChangedJob, JobTiming } from '../../master/timing';
-import { brokenReason, isoFor, toDate, toDateArray, toNullableDate, toNumber, toNumberArray } from './rows';
+import { brokenReason, isoFor, scheduleColumns, toDate, toNullableDate, toNumber, toNumberArray } from './rows';
 
 export interface SyncOptions {
   limit: number;
@@ -62,14 +62,8 @@ function toChangedJob(r: Record<string, unknown>): ChangedJob {
     id: toNumber(r.id),
     revision: toNumber(r.revision),
     kind: r.kind as ChangedJob['kind'],
-    schedule: (r.schedule as string | null) ?? null,
-    rule: r.rule ?? null,
-    dates: toDateArray(r.dates, 'dates'),
+    ...scheduleColumns(r),
     runAfter: toNullableDate(r.run_after, 'run_after'),
-    timezone: (r.timezone as string | null) ?? null,
-    dayMatch: (r.day_match as 'any' | 'all' | null) ?? null,
-    startAt: toNullableDate(r.start_at, 'start_at'),
-    endAt: toNullableDate(r.end_at, 'end_at'),
     enabled: r.enabled === true,
     state: r.state as JobState,
     dependsOn: toNumberArray(r.depends_on),
