@@ -7,7 +7,7 @@ import { env } from 'cloudflare:workers';
 import type { Pool } from '@neondatabase/serverless';
 import { createPool } from '../../../src/db/client';
 import { sql } from './database';
-import type { RoleQuery } from './roles';
+import { onOneConnection, type RoleQuery } from './roles';
 
 const bindings = env as unknown as { TEST_DATABASE_URL: string; TEST_EXEC_DATABASE_URL: string; EDGECRON_WS_PROXY: string };
 
@@ -36,23 +36,6 @@ function poolFor(role: string | null, database: 'main' | 'exec'): Pool {
     pools.set(key, pool);
   }
   return pool;
-}
-
-async function onOneConnection<T>(pool: Pool, use: (q: RoleQuery) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    const q: RoleQuery = async <R extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
-      (await client.query(text, params)).rows as R[];
-    return await use(q);
-  } finally {
-    try {
-      await client.query('ROLLBACK');
-      await client.query('DISCARD ALL');
-      client.release();
-    } catch {
-      client.release(true);
-    }
-  }
 }
 
 /** Runs `use` on one connection logged in as `role` (see ensureLogins), in database main or exec. */

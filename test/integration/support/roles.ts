@@ -54,10 +54,17 @@ function rolePool(): Pool {
  * session is reset (ROLLBACK, DISCARD ALL: role, settings, temporary tables) so nothing the
  * callback left behind reaches another test; a connection that cannot be reset is closed.
  */
-export async function asRole<T>(role: string, use: (q: RoleQuery) => Promise<T>): Promise<T> {
-  const client = await rolePool().connect();
+export function asRole<T>(role: string, use: (q: RoleQuery) => Promise<T>): Promise<T> {
+  return onOneConnection(rolePool(), async (q) => {
+    await q(`SELECT set_config('role', $1, false)`, [role]);
+    return use(q);
+  });
+}
+
+/** Runs `use` with queries on one connection of `pool`, then resets the session (see asRole). */
+export async function onOneConnection<T>(pool: Pool, use: (q: RoleQuery) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
   try {
-    await client.query(`SELECT set_config('role', $1, false)`, [role]);
     const q: RoleQuery = async <R extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
       (await client.query(text, params)).rows as R[];
     return await use(q);
